@@ -1,0 +1,76 @@
+"""Fixtures shared by every app's tests: a private LXC playground on real liblxc."""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from containers.backend import LXCBackend, get_backend
+from lwp import testing
+
+
+def pytest_unconfigure(config):
+    """Remove the run's containers and its private dirs, whatever the tests did."""
+    path = os.environ.get("LWP_TEST_RUN_DIR")
+    if path and os.path.isdir(path):
+        testing.destroy_all(settings.LWP_LXC_PATH)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def run_dir():
+    return os.environ["LWP_TEST_RUN_DIR"]
+
+
+@pytest.fixture(scope="session")
+def lxcpath(run_dir):
+    os.makedirs(settings.LWP_LXC_PATH, exist_ok=True)
+    return settings.LWP_LXC_PATH
+
+
+@pytest.fixture(scope="session")
+def bridge(run_dir):
+    """A bridge with DHCP (dnsmasq) and no NAT, for containers that need an address."""
+    private = testing.PrivateBridge(run_dir).up()
+    yield private
+    private.down()
+
+
+@pytest.fixture(scope="session")
+def backend(lxcpath):
+    """The backend the app itself uses, on the test run's private lxcpath."""
+    get_backend.cache_clear()
+    configured = get_backend()
+    assert configured.lxcpath == lxcpath
+    return configured
+
+
+@pytest.fixture
+def make_container(backend, bridge):
+    """Factory: a busybox container on the private bridge; destroyed after the test."""
+    made = []
+
+    def make(prefix="t", *, start=False):
+        name = testing.unique_name(prefix)
+        backend.create(name, template="busybox")
+        made.append(name)
+        backend.update_settings(name, {"network_link": bridge.name})
+        if start:
+            backend.start(name)
+        return name
+
+    yield make
+    for name in made:
+        if backend.exists(name):
+            backend.destroy(name, force=True)
+
+
+@pytest.fixture
+def other_backend(lxcpath, tmp_path):
+    """A backend with its own lock dir and templates dir (for custom templates)."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    shutil.copy("/usr/share/lxc/templates/lxc-busybox", templates / "lxc-busybox")
+    return LXCBackend(lxcpath, lock_dir=tmp_path / "locks", templates_dir=str(templates), lock_wait=1,
+                      create_timeout=5)

@@ -1,0 +1,31 @@
+"""The LXC backend: the only package that talks to liblxc (see core.py)."""
+
+import functools
+
+from containers.backend.core import LXCBackend, validate_name, validate_template_args
+from containers.backend.formatting import humanize_bytes, humanize_cpu_ns
+from containers.backend.types import (
+    BROKEN, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo,
+    NetworkInterface, SettingsResult,
+)
+
+__all__ = [
+    "BROKEN", "ContainerInfo", "ContainerSettings", "ContainerSummary", "CreateResult",
+    "HostInfo", "LXCBackend", "NetworkInterface", "SettingsResult", "get_backend",
+    "humanize_bytes", "humanize_cpu_ns", "validate_name", "validate_template_args",
+]
+
+
+@functools.cache
+def get_backend():
+    """The backend configured by Django settings (built on first use, not at import)."""
+    from django.conf import settings  # noqa: PLC0415
+
+    return LXCBackend(
+        settings.LWP_LXC_PATH,
+        lock_dir=settings.LWP_LOCK_DIR,
+        templates_dir=settings.LWP_TEMPLATES_DIR,
+        lock_wait=settings.LWP_LOCK_WAIT,
+        create_timeout=settings.LWP_CREATE_TIMEOUT,
+        stop_timeout=settings.LWP_STOP_TIMEOUT,
+    )

@@ -1,0 +1,120 @@
+"""Plain results of the LXC backend: no liblxc object ever leaves it."""
+
+from dataclasses import dataclass, field
+
+from containers.backend.formatting import humanize_bytes, humanize_cpu_ns
+
+STATES = ("STOPPED", "STARTING", "RUNNING", "STOPPING", "ABORTING", "FREEZING", "FROZEN", "THAWED")
+# A container whose config liblxc cannot load is listed with this state.
+BROKEN = "BROKEN"
+
+
+@dataclass(frozen=True)
+class ContainerSummary:
+    name: str
+    state: str  # upper case, as liblxc says it, or BROKEN
+    error: str = ""  # why a BROKEN container could not be read
+
+
+@dataclass(frozen=True)
+class NetworkInterface:
+    index: int
+    type: str
+    link: str  # the bridge (lxc.net.N.link) or parent device; "" when none
+    host_interface: str  # host side name while running (veth pair), "" otherwise
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    name: str
+    state: str
+    pid: int | None
+    ips: list[str]
+    interfaces: list[NetworkInterface]
+    cpu_ns: int | None
+    memory_bytes: int | None
+    kmem_bytes: int | None
+    blkio_bytes: int | None
+    rx_bytes: int | None  # from the container's point of view, as lxc-info
+    tx_bytes: int | None
+    cgroup_version: int = 1
+
+    @property
+    def ipv4(self):
+        return [ip for ip in self.ips if ":" not in ip]
+
+    @property
+    def ipv6(self):
+        return [ip for ip in self.ips if ":" in ip]
+
+    @property
+    def link(self):
+        """The bridge of the first interface, as LWP's API reports `link`."""
+        return self.interfaces[0].link if self.interfaces else ""
+
+    @property
+    def host_interface(self):
+        """The host side veth of the first interface, what lxc-info prints as `Link:`."""
+        return self.interfaces[0].host_interface if self.interfaces else ""
+
+    @property
+    def total_bytes(self):
+        if self.rx_bytes is None or self.tx_bytes is None:
+            return None
+        return self.rx_bytes + self.tx_bytes
+
+    def formatted(self):
+        """The figures as lxc-info prints them: {'cpu_use': '0.67 seconds', ...}."""
+        return {
+            "cpu_use": humanize_cpu_ns(self.cpu_ns),
+            "memory_use": humanize_bytes(self.memory_bytes),
+            "kmem_use": humanize_bytes(self.kmem_bytes),
+            "blkio_use": humanize_bytes(self.blkio_bytes),
+            "rx_bytes": humanize_bytes(self.rx_bytes),
+            "tx_bytes": humanize_bytes(self.tx_bytes),
+            "total_bytes": humanize_bytes(self.total_bytes),
+        }
+
+
+@dataclass(frozen=True)
+class ContainerSettings:
+    """The settings users edit. Sizes in bytes; None means "no limit" / unset."""
+
+    memory_limit: int | None = None
+    swap_limit: int | None = None  # swap allowed on top of memory_limit
+    cpuset: str = ""
+    cpu_shares: int | None = None  # cgroup v1 scale (2..262144); mapped to cpu.weight on v2
+    autostart: bool = False
+    start_delay: int = 0
+    start_order: int = 0
+    network_link: str = ""
+
+
+@dataclass(frozen=True)
+class SettingsResult:
+    settings: ContainerSettings
+    changed: list[str] = field(default_factory=list)
+    restart_needed: bool = False
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    hostname: str
+    kernel: str
+    lxc_version: str
+    cgroup_version: int
+    cpus: int
+    load: tuple[float, float, float]
+    memory_total: int
+    memory_used: int
+    uptime_seconds: int
+    lxcpath: str
+    disk_total: int
+    disk_used: int
+    disk_free: int
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    name: str
+    output: str  # the tail of the template's or clone's output

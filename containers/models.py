@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.db import models
+
+
+class Container(models.Model):
+    """What the panel owns about a container; its live state always comes from liblxc.
+
+    Containers created outside the panel have no row until someone edits their
+    metadata; their permissions are still checked against this model.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    template = models.CharField(max_length=100, blank=True)
+    clone_of = models.CharField("cloned from", max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(null=True, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

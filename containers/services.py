@@ -1,0 +1,153 @@
+"""Each container operation once, for the API, the HTML views, the admin and commands.
+
+Keyword-only arguments; each function checks the user's permission on the
+Container model, calls the backend, and records what the panel owns.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from containers.backend import get_backend
+from containers.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
+from containers.models import Container
+
+log = logging.getLogger("lwp.containers")
+
+VIEW = "containers.view_container"
+CHANGE = "containers.change_container"
+ADD = "containers.add_container"
+DELETE = "containers.delete_container"
+
+POWER_ACTIONS = ("start", "stop", "freeze", "unfreeze", "restart")
+
+
+def require_permission(user, permission):
+    if user is None or not user.is_active or not user.has_perm(permission):
+        action = permission.split(".")[1].split("_")[0]
+        raise PermissionDenied(f"you do not have permission to {action} containers")
+
+
+@dataclass(frozen=True)
+class ContainerRow:
+    """A listed container: live state from liblxc joined with the panel's metadata."""
+
+    name: str
+    state: str
+    error: str
+    metadata: Container | None
+
+
+def list_containers(*, user):
+    """All containers with state and metadata: one liblxc pass and one query."""
+    require_permission(user, VIEW)
+    summaries = get_backend().list_containers()
+    metadata = {c.name: c for c in Container.objects.select_related("created_by")}
+    return [ContainerRow(name=s.name, state=s.state, error=s.error, metadata=metadata.get(s.name))
+            for s in summaries]
+
+
+def get_container_info(*, name, user):
+    require_permission(user, VIEW)
+    return get_backend().info(name)
+
+
+def get_metadata(*, name):
+    return Container.objects.select_related("created_by").filter(name=name).first()
+
+
+def get_container_config(*, name, user):
+    require_permission(user, VIEW)
+    return get_backend().config_text(name)
+
+
+def get_container_settings(*, name, user):
+    require_permission(user, VIEW)
+    return get_backend().get_settings(name)
+
+
+def perform_action(*, name, action, user, timeout=None, force=False):
+    """start / stop / freeze / unfreeze / restart; returns the state LXC reports after it."""
+    if action not in POWER_ACTIONS:
+        raise InvalidInput(f"unknown action {str(action)[:40]!r}; use one of {', '.join(POWER_ACTIONS)}",
+                           fields={"action": f"must be one of {', '.join(POWER_ACTIONS)}"})
+    require_permission(user, CHANGE)
+    backend = get_backend()
+    if action == "stop":
+        state = backend.stop(name, timeout=timeout, force=force)
+    elif action == "restart":
+        state = backend.restart(name, timeout=timeout, force=force)
+    else:
+        state = getattr(backend, action)(name)
+    log.info("%s: %s by %s -> %s", name, action, user, state)
+    return state
+
+
+def start_container(*, name, user):
+    return perform_action(name=name, action="start", user=user)
+
+
+def stop_container(*, name, user, timeout=None, force=False):
+    return perform_action(name=name, action="stop", user=user, timeout=timeout, force=force)
+
+
+def create_container(*, name, template, user, store="dir", extra_args=(), description=""):
+    """Create from a template; returns the backend's CreateResult (with the template output)."""
+    require_permission(user, ADD)
+    result = get_backend().create(name, template=template, store=store or "dir", args=extra_args)
+    _record_creation(name=name, user=user, template=template, description=description)
+    log.info("%s: created from template %s by %s", name, template, user)
+    return result
+
+
+def clone_container(*, source, name, user, store=None, description=""):
+    require_permission(user, ADD)
+    result = get_backend().clone(source, name, store=store or None)
+    _record_creation(name=name, user=user, clone_of=source, description=description)
+    log.info("%s: cloned from %s by %s", name, source, user)
+    return result
+
+
+def _record_creation(*, name, user, template="", clone_of="", description=""):
+    Container.objects.update_or_create(name=name, defaults={
+        "template": template, "clone_of": clone_of, "created_by": user,
+        "created_at": timezone.now(), "description": description,
+    })
+
+
+def destroy_container(*, name, user, force=False):
+    require_permission(user, DELETE)
+    get_backend().destroy(name, force=force, with_snapshots=True)
+    Container.objects.filter(name=name).delete()
+    log.info("%s: destroyed by %s", name, user)
+
+
+def update_container_settings(*, name, user, changes):
+    """Save LXC settings and/or the description; returns the backend's SettingsResult or None."""
+    require_permission(user, CHANGE)
+    changes = dict(changes)
+    description = changes.pop("description", None)
+    result = get_backend().update_settings(name, changes) if changes else None
+    if description is not None:
+        if not get_backend().exists(name):
+            raise ContainerNotFound(f"container {name!r} does not exist")
+        with transaction.atomic():
+            Container.objects.update_or_create(name=name, defaults={"description": description})
+    return result
+
+
+def list_templates(*, user):
+    require_permission(user, VIEW)
+    return get_backend().templates()
+
+
+def list_backing_stores(*, user):
+    require_permission(user, VIEW)
+    return get_backend().backing_stores()
+
+
+def get_host_info(*, user):
+    require_permission(user, VIEW)
+    return get_backend().host_info()

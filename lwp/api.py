@@ -1,0 +1,7 @@
+"""The API's one exception handler (filled in by the REST API work)."""
+
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,18 @@
+"""Settings for the test suite: a private data dir and lxcpath per test run.
+
+Live servers started by tests inherit these through the environment.
+"""
+
+import os
+import tempfile
+
+if "LWP_TEST_RUN_DIR" not in os.environ:
+    os.environ["LWP_TEST_RUN_DIR"] = tempfile.mkdtemp(prefix="lwp-test-")
+_run_dir = os.environ["LWP_TEST_RUN_DIR"]
+os.environ.setdefault("LWP_DATA_DIR", os.path.join(_run_dir, "data"))
+os.environ.setdefault("LWP_LXC_PATH", os.path.join(_run_dir, "lxc"))
+os.environ.setdefault("LWP_LOCK_WAIT", "2")
+
+from lwp.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests
