@@ -74,3 +74,14 @@ def other_backend(lxcpath, tmp_path):
     shutil.copy("/usr/share/lxc/templates/lxc-busybox", templates / "lxc-busybox")
     return LXCBackend(lxcpath, lock_dir=tmp_path / "locks", templates_dir=str(templates), lock_wait=1,
                       create_timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_app(django_db_setup, django_db_blocker, backend):
+    """The app under gunicorn (as bin/lwp-run serves it) on the test database and lxcpath.
+
+    Tests that use it must use `transactional_db` so their rows are visible to it.
+    """
+    server = testing.LiveServer(database_file=settings.DATABASES["default"]["NAME"]).start()
+    yield server
+    server.stop()

@@ -16,3 +16,6 @@ os.environ.setdefault("LWP_LOCK_WAIT", "2")
 from lwp.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests
+
+# A file, not memory: live servers started by tests (gunicorn) open the same database.
+DATABASES["default"]["TEST"] = {"NAME": os.path.join(_run_dir, "test.sqlite3")}

@@ -103,3 +103,62 @@ def destroy_all(lxcpath):
         if not os.path.exists(lxcpath):
             return
         time.sleep(0.2)
+
+
+def free_port():
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """The app served by gunicorn exactly as bin/lwp-run serves it, on a loopback port."""
+
+    def __init__(self, *, database_file, workers=2, extra_env=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ, DJANGO_SETTINGS_MODULE="lwp.test_settings",
+                        LWP_BIND=f"127.0.0.1:{self.port}", LWP_WORKERS=str(workers),
+                        DATABASE_URL=f"sqlite:///{database_file}", **(extra_env or {}))
+        self.log_path = Path(os.environ["LWP_TEST_RUN_DIR"]) / f"gunicorn-{self.port}.log"
+        self.process = None
+
+    def start(self, timeout=30):
+        import sys  # noqa: PLC0415
+        import urllib.error  # noqa: PLC0415
+        import urllib.request  # noqa: PLC0415
+
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        self.process = subprocess.Popen(
+            [gunicorn, "--config", "python:lwp.gunicorn_conf", "lwp.wsgi"],
+            cwd=Path(__file__).resolve().parent.parent, env=self.env, stdout=log, stderr=log,
+            start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(self.url + "/login/", timeout=2)
+                return self
+            except urllib.error.HTTPError:  # any HTTP answer means it is serving
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("gunicorn did not answer in time")
+
+    def stop(self, timeout=15):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout)
+
+    def log_text(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
