@@ -145,11 +145,13 @@ class LXCBackend:
 
     # ----- reads ----------------------------------------------------------------------
 
-    def list_containers(self):
+    def list_containers(self, *, details=False):
         """Every container of the lxcpath with its state, sorted by name, in one pass.
 
         A container whose config cannot be loaded is listed as BROKEN instead of
-        breaking the list. Only running containers' monitors are asked for a state.
+        breaking the list. Only running containers' monitors are asked anything.
+        With details, running containers also get their IPv4 addresses (read from
+        /proc/<init pid>/net, no process spawned), memory use and autostart flag.
         """
         lxc = load_lxc()
         if not os.path.isdir(self.lxcpath):
@@ -158,15 +160,26 @@ class LXCBackend:
             names = lxc.list_containers(config_path=self.lxcpath, as_object=False)
         except Exception as exc:  # noqa: BLE001 - liblxc failing to list is a server fault
             raise LXCError(f"liblxc could not list {self.lxcpath}: {exc}") from None
-        return [self._summary(lxc, name) for name in sorted(set(names))]
+        version = host.cgroup_version() if details else None
+        return [self._summary(lxc, name, version) for name in sorted(set(names))]
 
-    def _summary(self, lxc, name):
+    def _summary(self, lxc, name, cgroup_version=None):
         try:
             container = lxc.Container(name, self.lxcpath)
         except RuntimeError:
             return ContainerSummary(name=name, state=BROKEN,
                                     error="its configuration cannot be loaded by liblxc")
-        return ContainerSummary(name=name, state=container.state)
+        state = container.state
+        if cgroup_version is None:
+            return ContainerSummary(name=name, state=state)
+        autostart = _config_item(container, settings_keys.AUTOSTART).strip() == "1"
+        if state not in ("RUNNING", "FROZEN"):
+            return ContainerSummary(name=name, state=state, autostart=autostart)
+        memory_key = "memory.usage_in_bytes" if cgroup_version == 1 else "memory.current"
+        return ContainerSummary(
+            name=name, state=state, autostart=autostart,
+            ipv4=host.ipv4_addresses_of_pid(container.init_pid),
+            memory_bytes=_int_or_none(_cgroup_value(container, memory_key)))
 
     def exists(self, name):
         validate_name(name)

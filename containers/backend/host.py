@@ -64,6 +64,29 @@ def parse_cpu_list(text):
     return cpus
 
 
+def ipv4_addresses_of_pid(pid):
+    """The IPv4 addresses (loopback left out) of the network namespace process `pid` is in.
+
+    Read from /proc/PID/net/fib_trie: the LOCAL /32 entries of its routing table.
+    """
+    if not pid or pid <= 0:
+        return ()
+    try:
+        lines = Path(f"/proc/{int(pid)}/net/fib_trie").read_text().splitlines()
+    except OSError:
+        return ()
+    found = []
+    previous = ""
+    for line in lines:
+        text = line.strip()
+        if text.startswith("/32 host LOCAL") and previous and not previous.startswith("127."):
+            if previous not in found:
+                found.append(previous)
+        if text.startswith("|-- "):
+            previous = text[4:]
+    return tuple(found)
+
+
 def is_bridge(interface):
     return bool(interface) and "/" not in interface and Path("/sys/class/net", interface, "bridge").is_dir()
 

@@ -14,6 +14,10 @@ class ContainerSummary:
     name: str
     state: str  # upper case, as liblxc says it, or BROKEN
     error: str = ""  # why a BROKEN container could not be read
+    # Filled only by list_containers(details=True):
+    ipv4: tuple[str, ...] = ()
+    memory_bytes: int | None = None
+    autostart: bool = False
 
 
 @dataclass(frozen=True)
