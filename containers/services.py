@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from containers.backend import get_backend
+from containers.backend import ContainerSummary, get_backend
 from containers.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
 from containers.models import Container
 
@@ -38,15 +38,19 @@ class ContainerRow:
     state: str
     error: str
     metadata: Container | None
+    summary: ContainerSummary | None = None  # with details: ipv4, memory_bytes, autostart
 
 
-def list_containers(*, user):
-    """All containers with state and metadata: one liblxc pass and one query."""
+def list_containers(*, user, details=False):
+    """All containers with state and metadata: one liblxc pass and one query.
+
+    details=True adds IPv4 addresses, memory use and autostart (the dashboard's columns).
+    """
     require_permission(user, VIEW)
-    summaries = get_backend().list_containers()
+    summaries = get_backend().list_containers(details=details)
     metadata = {c.name: c for c in Container.objects.select_related("created_by")}
-    return [ContainerRow(name=s.name, state=s.state, error=s.error, metadata=metadata.get(s.name))
-            for s in summaries]
+    return [ContainerRow(name=s.name, state=s.state, error=s.error, metadata=metadata.get(s.name),
+                         summary=s) for s in summaries]
 
 
 def get_container_info(*, name, user):
