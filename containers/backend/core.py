@@ -9,6 +9,7 @@ are the typed exceptions of containers.exceptions.
 
 import contextlib
 import dataclasses
+import math
 import os
 import re
 import shutil
@@ -38,6 +39,7 @@ START_TIMEOUT = 60
 DESTROY_TIMEOUT = 300
 CONFIG_TIMEOUT = 15
 WAIT_STATE_TIMEOUT = 10
+MAX_STOP_TIMEOUT = 3600
 
 
 def load_lxc():
@@ -53,7 +55,8 @@ def validate_name(name, field="name"):
     """LXC container names as LWP accepts them: also a valid hostname label and file name."""
     if not isinstance(name, str) or not name:
         raise InvalidName(f"{field} is required", fields={field: "is required"})
-    if len(name) > NAME_MAX or not _NAME.match(name) or name.endswith("."):
+    # fullmatch: with match(), "$" would also accept a trailing newline ("web\n").
+    if len(name) > NAME_MAX or not _NAME.fullmatch(name) or name.endswith("."):
         message = (f"must be 1 to {NAME_MAX} characters: letters, digits, '.', '_' or '-', "
                    "starting with a letter or digit")
         raise InvalidName(f"{field} {name[:80]!r} is not a valid container name: {message}",
@@ -182,8 +185,12 @@ class LXCBackend:
             memory_bytes=_int_or_none(_cgroup_value(container, memory_key)))
 
     def exists(self, name):
+        """True when `name` is defined here, also when its config is broken."""
         validate_name(name)
-        return load_lxc().Container(name, self.lxcpath).defined
+        try:
+            return load_lxc().Container(name, self.lxcpath).defined
+        except RuntimeError:  # liblxc found a config it cannot load: the container exists
+            return True
 
     def state(self, name):
         return self._guarded(name, "state", lambda lxc, c: c.state, timeout=READ_TIMEOUT, lock=False)
@@ -211,13 +218,23 @@ class LXCBackend:
     def start(self, name):
         return self._guarded(name, "start", _start, timeout=START_TIMEOUT, capture_output=True)[0]
 
+    def _grace(self, timeout):
+        """Seconds of graceful shutdown: the configured default or a checked number."""
+        if timeout is None:
+            return self.stop_timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+                or not 0 <= timeout <= MAX_STOP_TIMEOUT:
+            message = f"must be a number of seconds from 0 to {MAX_STOP_TIMEOUT}"
+            raise InvalidInput(f"timeout {message}", fields={"timeout": message})
+        return math.ceil(timeout)  # liblxc counts whole seconds; 0.5 must not become 0
+
     def stop(self, name, *, timeout=None, force=False):
-        grace = self.stop_timeout if timeout is None else timeout
+        grace = self._grace(timeout)
         return self._guarded(name, "stop", lambda lxc, c: _stop(c, grace, force),
                              timeout=grace + START_TIMEOUT)
 
     def restart(self, name, *, timeout=None, force=False):
-        grace = self.stop_timeout if timeout is None else timeout
+        grace = self._grace(timeout)
 
         def restart(lxc, container):
             if container.state not in ("RUNNING", "FROZEN"):
@@ -297,10 +314,7 @@ class LXCBackend:
             try:
                 succeeded, output = run_with_deadline(make_in_child, timeout=self.create_timeout,
                                                       what=what, capture_output=True)
-            except LXCTimeout:
-                self._remove_leftovers(name)
-                raise
-            except (InvalidState, LXCError, ContainerNotFound):
+            except BaseException:  # a timeout, a refusal, an interrupted request: undo it all
                 self._remove_leftovers(name)
                 raise
             if not succeeded or not self.exists(name):
@@ -413,8 +427,10 @@ def _stop(container, grace, force):
         raise InvalidState(f"container {container.name!r} is already STOPPED")
     if state == "FROZEN" and not container.unfreeze():
         raise LXCError(f"liblxc could not unfreeze {container.name!r} to stop it")
-    # shutdown(-1) would wait for ever: grace is always a bounded number of seconds.
-    if not force and grace > 0 and container.shutdown(int(grace)):
+    # shutdown(-1) would wait for ever and shutdown(0) does not wait at all: grace is
+    # always a whole number of seconds >= 1 here.
+    if not force and grace > 0 and container.shutdown(grace):
+        _wait_for(container, "STOPPED")
         return container.state
     if container.state != "STOPPED" and not container.stop():
         raise LXCError(f"liblxc could not stop {container.name!r}")
@@ -461,10 +477,12 @@ def _running_item(container, key):
 
 
 def _cgroup_value(container, key):
+    """A cgroup file's content, or None when this host or container cannot give it."""
     try:
-        return container.get_cgroup_item(key)
+        value = container.get_cgroup_item(key)
     except (KeyError, ValueError):
         return None
+    return value if isinstance(value, str) else None  # python3-lxc says False on failure
 
 
 def _int_or_none(text):

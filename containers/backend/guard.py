@@ -15,13 +15,15 @@ import hashlib
 import os
 import pickle
 import select
+import struct
 import signal
 import tempfile
 import time
 
-from containers.exceptions import ContainerBusy, LXCError, LXCTimeout
+from containers.exceptions import ContainerBusy, LWPError, LXCError, LXCTimeout
 
 _OUTPUT_TAIL_BYTES = 4096
+_HEADER = struct.Struct("!Q")
 
 
 def _write_all(fd, data):
@@ -36,6 +38,11 @@ def _child_main(fn, result_fd, output_file):
     status = 0
     try:
         os.setsid()  # own process group: a timeout kills the template with us
+        # The web server's handlers (gunicorn's SIGTERM/SIGCHLD...) must not run here.
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
+                       signal.SIGCHLD, signal.SIGUSR1, signal.SIGUSR2):
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(signum, signal.SIG_DFL)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         if output_file is not None:
@@ -49,7 +56,9 @@ def _child_main(fn, result_fd, output_file):
             data = pickle.dumps(payload)
         except Exception as exc:  # an unpicklable result is a bug: say so, do not hang
             data = pickle.dumps(("error", LXCError(f"internal error: {exc!r}")))
-        _write_all(result_fd, data)
+        # Length first: the parent stops reading at the end of the message, so a
+        # grandchild (a monitor, a template's daemon) holding the pipe cannot hang it.
+        _write_all(result_fd, _HEADER.pack(len(data)) + data)
     except BaseException:  # noqa: BLE001
         status = 1
     finally:
@@ -79,46 +88,73 @@ def run_with_deadline(fn, *, timeout, what, capture_output=False):
 
     On timeout the child's process group is killed and LXCTimeout raised. With
     capture_output, the child's stdout/stderr tail is returned as a second value.
+    An exception that is not one of ours comes back as LXCError (typed, never raw).
     """
     output_file = tempfile.TemporaryFile() if capture_output else None
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        os.close(read_fd)
+        os.close(write_fd)
+        raise LXCError(f"{what} failed: cannot fork a liblxc worker ({exc.strerror})") from None
     if pid == 0:
         os.close(read_fd)
         _child_main(fn, write_fd, output_file)
     os.close(write_fd)
-    chunks = []
-    deadline = time.monotonic() + timeout
+    reaped = False
     try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                _kill_child(pid)
-                raise LXCTimeout(f"{what} did not finish within {timeout:g} s and was stopped",
-                                 output=_read_output_tail(output_file))
-            try:
-                ready, _, _ = select.select([read_fd], [], [], remaining)
-            except InterruptedError:
-                continue
-            if ready:
-                chunk = os.read(read_fd, 1 << 16)
-                if not chunk:
-                    break
-                chunks.append(chunk)
+        data = _read_message(read_fd, pid, timeout, what, output_file)
         _, wait_status = os.waitpid(pid, 0)
+        reaped = True
     finally:
         os.close(read_fd)
+        if not reaped:  # timeout, or the caller was interrupted: never leave the child behind
+            _kill_child(pid)
     output = _read_output_tail(output_file)
     if output_file is not None:
         output_file.close()
-    if not chunks:
+    if data is None:
         raise LXCError(f"{what} failed: the liblxc worker died ({_describe_exit(wait_status)})",
                        output=output)
-    status, value = pickle.loads(b"".join(chunks))
+    return _unpack(data, what, output, capture_output)
+
+
+def _read_message(read_fd, pid, timeout, what, output_file):
+    """The child's length-prefixed message; None when it exited without one."""
+    poller = select.poll()
+    poller.register(read_fd, select.POLLIN)
+    buffer = b""
+    expected = None
+    deadline = time.monotonic() + timeout
+    while expected is None or len(buffer) < expected:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise LXCTimeout(f"{what} did not finish within {timeout:g} s and was stopped",
+                             output=_read_output_tail(output_file))
+        if not poller.poll(max(1, int(remaining * 1000))):
+            continue
+        chunk = os.read(read_fd, 1 << 16)
+        if not chunk:
+            return None
+        buffer += chunk
+        if expected is None and len(buffer) >= _HEADER.size:
+            expected = _HEADER.size + _HEADER.unpack_from(buffer)[0]
+    return buffer[_HEADER.size:expected]
+
+
+def _unpack(data, what, output, capture_output):
+    try:
+        status, value = pickle.loads(data)
+    except Exception as exc:  # noqa: BLE001 - e.g. an exception class that cannot be rebuilt
+        raise LXCError(f"{what} failed: unreadable result from the liblxc worker ({exc!r})",
+                       output=output) from None
     if status == "error":
         if isinstance(value, LXCError) and output and not value.output:
             value.output = output
             value.args = (value.message, value.fields, output)
+        if not isinstance(value, LWPError):
+            raise LXCError(f"{what} failed: {type(value).__name__}: {value}", output=output) from value
         raise value
     return (value, output) if capture_output else value
 
