@@ -1,8 +1,52 @@
-"""Token authentication for the API (filled in by the REST API work)."""
+"""API token authentication: LWP's `private_token` / `private-token`, and `Bearer`.
 
-from rest_framework.authentication import BaseAuthentication
+Only a keyed digest of each token is stored (tokens.models); a presented token
+is digested, looked up by digest and compared in constant time. Returning None
+means "not a token request", so SessionAuthentication (listed after) gets its turn.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+
+from tokens.models import Token, is_valid_token_text
+
+QUERY_PARAMETER = "private_token"
+HEADER = "HTTP_PRIVATE_TOKEN"  # "private-token: ..." in any letter case
+# last_used is a hint, not an audit log: one write per token per minute at most.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def presented_token(request):
+    """The token text the request carries, or None when it carries none."""
+    header = request.META.get(HEADER)
+    if header:
+        return header.strip()
+    scheme, _, credentials = get_authorization_header(request).decode("latin-1").partition(" ")
+    if scheme.lower() == "bearer":
+        return credentials.strip()
+    return request.query_params.get(QUERY_PARAMETER) or None
+
+
+def touch_last_used(token):
+    now = timezone.now()
+    stale = Q(last_used__isnull=True) | Q(last_used__lt=now - LAST_USED_PRECISION)
+    Token.objects.filter(pk=token.pk).filter(stale).update(last_used=now)
 
 
 class TokenAuthentication(BaseAuthentication):
     def authenticate(self, request):
-        return None
+        raw_token = presented_token(request)
+        if raw_token is None:
+            return None
+        token = Token.find(raw_token) if is_valid_token_text(raw_token) else None
+        if token is None or not token.user.is_active:
+            raise AuthenticationFailed("unknown, revoked or expired token")
+        touch_last_used(token)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="LWP API"'

@@ -1,0 +1,168 @@
+"""Request and response shapes of the container routes (they also write the OpenAPI schema)."""
+
+import shlex
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from containers.services import POWER_ACTIONS
+
+MAX_STOP_TIMEOUT = 3600
+MAX_XARGS_TEXT = 4096
+
+
+def _optional_text(**kwargs):
+    # Not trimmed: "name\n" is refused by the name rules rather than quietly repaired.
+    return serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, **kwargs)
+
+
+# ----- list and detail --------------------------------------------------------------------
+
+
+class ContainerStateSerializer(serializers.Serializer):
+    container = serializers.CharField(source="name")
+    state = serializers.SerializerMethodField()
+
+    def get_state(self, row) -> str:
+        return row.state.lower()
+
+
+class RawFiguresSerializer(serializers.Serializer):
+    """The detail figures as plain numbers; null where a figure does not apply."""
+
+    pid = serializers.IntegerField(allow_null=True)
+    cpu_ns = serializers.IntegerField(allow_null=True, help_text="CPU time used, nanoseconds")
+    memory_bytes = serializers.IntegerField(allow_null=True)
+    kmem_bytes = serializers.IntegerField(allow_null=True, help_text="cgroup v1 hosts only")
+    blkio_bytes = serializers.IntegerField(allow_null=True)
+    rx_bytes = serializers.IntegerField(allow_null=True, help_text="received by the container")
+    tx_bytes = serializers.IntegerField(allow_null=True, help_text="sent by the container")
+    total_bytes = serializers.IntegerField(allow_null=True)
+
+
+def _figure(example):
+    return serializers.CharField(allow_null=True, help_text=f'as lxc-info prints it, e.g. "{example}"')
+
+
+class ContainerDetailSerializer(serializers.Serializer):
+    """LWP's documented keys (lxc-info's strings), then machine-readable extras."""
+
+    name = serializers.CharField()
+    state = serializers.CharField(help_text='upper case, e.g. "RUNNING"')
+    pid = serializers.CharField(allow_null=True, help_text='init PID as a string, e.g. "4548"')
+    ip = serializers.CharField(allow_null=True, help_text="the first IPv4 address (else the first address)")
+    link = serializers.CharField(allow_null=True, help_text="bridge of the first network interface")
+    cpu_use = _figure("0.67 seconds")
+    memory_use = _figure("2.02 MiB")
+    kmem_use = _figure("0 bytes")
+    blkio_use = _figure("7.66 MiB")
+    rx_bytes = _figure("81.08 KiB")
+    tx_bytes = _figure("0 bytes")
+    total_bytes = _figure("81.08 KiB")
+    ips = serializers.ListField(child=serializers.CharField(), help_text="every address")
+    ipv4 = serializers.ListField(child=serializers.CharField())
+    ipv6 = serializers.ListField(child=serializers.CharField())
+    host_interface = serializers.CharField(allow_null=True, help_text="host side veth (lxc-info's Link)")
+    values = RawFiguresSerializer()
+
+    def to_representation(self, info):
+        raw = {"pid": info.pid, "cpu_ns": info.cpu_ns, "memory_bytes": info.memory_bytes,
+               "kmem_bytes": info.kmem_bytes, "blkio_bytes": info.blkio_bytes,
+               "rx_bytes": info.rx_bytes, "tx_bytes": info.tx_bytes, "total_bytes": info.total_bytes}
+        return super().to_representation({
+            "name": info.name,
+            "state": info.state,
+            "pid": str(info.pid) if info.pid is not None else None,
+            "ip": (info.ipv4 or info.ips or [None])[0],
+            "link": info.link or None,
+            **info.formatted(),
+            "ips": info.ips,
+            "ipv4": info.ipv4,
+            "ipv6": info.ipv6,
+            "host_interface": info.host_interface or None,
+            "values": raw,
+        })
+
+
+# ----- power actions ----------------------------------------------------------------------
+
+
+class ActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=POWER_ACTIONS)
+    timeout = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_STOP_TIMEOUT,
+        help_text="stop and restart: seconds of graceful shutdown before the container is forced off")
+    force = serializers.BooleanField(required=False, default=False,
+                                     help_text="stop and restart: skip the graceful shutdown")
+
+
+class ActionResultSerializer(serializers.Serializer):
+    status = serializers.CharField(default="ok")
+    name = serializers.CharField()
+    state = serializers.CharField(help_text="the state that now holds, upper case")
+
+
+# ----- create and clone -------------------------------------------------------------------
+
+
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                      "description": "template arguments: a string split as a shell would split it "
+                                     "(never run by one), or a list of strings"})
+class TemplateArgsField(serializers.Field):
+    default_error_messages = {
+        "invalid": "must be a string or a list of strings",
+        "unbalanced": "cannot be split into arguments: {reason}",
+        "too_long": f"must be at most {MAX_XARGS_TEXT} characters",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            if len(data) > MAX_XARGS_TEXT:
+                self.fail("too_long")
+            try:
+                return shlex.split(data)
+            except ValueError as exc:
+                self.fail("unbalanced", reason=str(exc).lower())
+        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+class CreateSerializer(serializers.Serializer):
+    name = serializers.CharField(trim_whitespace=False, help_text="the new container's name")
+    template = _optional_text(help_text="a template this host has (GET /api/v1/templates)")
+    clone = _optional_text(help_text="the stopped container to copy")
+    store = _optional_text(help_text="backing store (GET /api/v1/templates lists them); default dir")
+    xargs = TemplateArgsField(required=False, help_text="arguments handed to the template")
+    description = _optional_text(max_length=2000)
+
+    def validate(self, data):
+        template, clone = data.get("template"), data.get("clone")
+        if bool(template) == bool(clone):
+            message = "give either template or clone" if template else "template or clone is required"
+            raise serializers.ValidationError({"template": message, "clone": message})
+        if clone and data.get("xargs"):
+            raise serializers.ValidationError({"xargs": "only a template takes arguments"})
+        return data
+
+
+class CreateResultSerializer(serializers.Serializer):
+    status = serializers.CharField(default="ok")
+    name = serializers.CharField()
+    output = serializers.CharField(help_text="the last lines the template or clone printed")
+
+
+# ----- shared -----------------------------------------------------------------------------
+
+
+class StatusOkSerializer(serializers.Serializer):
+    status = serializers.CharField(default="ok")
+
+
+class TemplatesSerializer(serializers.Serializer):
+    status = serializers.CharField(default="ok")
+    templates = serializers.ListField(child=serializers.CharField())
+    stores = serializers.ListField(child=serializers.CharField(), help_text="backing stores this host supports")

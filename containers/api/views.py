@@ -1,0 +1,159 @@
+"""Container routes of API v1: thin views over containers.services.
+
+Each view validates its input with a serializer, calls one service function and
+serializes the result; every error is a typed exception that lwp.api's one
+handler turns into the JSON error shape.
+"""
+
+import dataclasses
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from containers import services
+from containers.api import serializers as api
+from containers.exceptions import ContainerNotFound
+from containers.filtersets import ContainerFilterSet
+from lwp.api import ApiViewMixin, with_status
+from lwp.api_schema import errors
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def query_flag(request, name):
+    """A yes/no query parameter (?force=1); anything else is a 400 naming it."""
+    value = request.query_params.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValidationError({name: "must be 1/0, true/false, yes/no or on/off"})
+
+
+NAME_PARAMETER = OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                  description="container name")
+
+
+class ContainerViewSet(ApiViewMixin, viewsets.ViewSet):
+    @extend_schema(
+        summary="List containers",
+        description="Every container, sorted by name, with its state in lower case.",
+        parameters=[
+            OpenApiParameter("state", OpenApiTypes.STR, enum=[c for c, _ in ContainerFilterSet.base_filters[
+                "state"].extra["choices"]], description="only containers in this state (any case)"),
+            OpenApiParameter("search", OpenApiTypes.STR, description="part of the name or description"),
+        ],
+        responses={200: api.ContainerStateSerializer(many=True), **errors(400, 401, 403)},
+    )
+    def list(self, request):
+        rows = services.list_containers(user=request.user)
+        filterset = ContainerFilterSet(request.query_params, rows=rows)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        return Response(api.ContainerStateSerializer(filterset.qs, many=True).data)
+
+    @extend_schema(
+        summary="Show one container",
+        description="The figures as lxc-info prints them, null where they do not apply "
+                    "(a stopped container), plus every address and each figure as a number.",
+        parameters=[NAME_PARAMETER],
+        responses={200: api.ContainerDetailSerializer, **errors(400, 401, 403, 404)},
+    )
+    def retrieve(self, request, name):
+        info = services.get_container_info(name=name, user=request.user)
+        return Response(api.ContainerDetailSerializer(info).data)
+
+    @extend_schema(
+        summary="Start, stop, freeze, unfreeze or restart a container",
+        operation_id="containers_change_state",
+        description="Answers once the new state holds. An unknown container is a 409, as in "
+                    "LXC-Web-Panel; so are an action the current state forbids and a container "
+                    "busy with another operation.",
+        parameters=[NAME_PARAMETER],
+        request=api.ActionSerializer,
+        responses={200: api.ActionResultSerializer, **errors(400, 401, 403, 409)},
+    )
+    def change_state(self, request, name):
+        params = _validated(api.ActionSerializer, request.data)
+        try:
+            state = services.perform_action(name=name, user=request.user, action=params["action"],
+                                            timeout=params.get("timeout"), force=params["force"])
+        except ContainerNotFound as exc:
+            raise with_status(exc, 409) from None
+        return Response({"status": "ok", "name": name, "state": state})
+
+    @extend_schema(
+        summary="Create a container from a template, or clone one",
+        operation_id="containers_create",
+        description="Answers once the container exists. A template that fails or times out "
+                    "leaves nothing behind; the error carries the tail of its output.",
+        request=api.CreateSerializer,
+        responses={200: api.CreateResultSerializer, **errors(400, 401, 403, 409, 422, 504)},
+    )
+    def create(self, request):
+        params = _validated(api.CreateSerializer, request.data)
+        common = {"name": params["name"], "user": request.user, "store": params.get("store") or None,
+                  "description": params.get("description", "")}
+        if params.get("clone"):
+            result = services.clone_container(source=params["clone"], **common)
+        else:
+            result = services.create_container(template=params["template"],
+                                               extra_args=params.get("xargs") or (), **common)
+        return Response({"status": "ok", "name": result.name, "output": result.output})
+
+    @extend_schema(
+        summary="Destroy a container and its snapshots",
+        parameters=[NAME_PARAMETER, OpenApiParameter(
+            "force", OpenApiTypes.BOOL, description="stop a running or frozen container first")],
+        responses={200: api.StatusOkSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    def destroy(self, request, name):
+        services.destroy_container(name=name, user=request.user, force=query_flag(request, "force"))
+        return Response({"status": "ok"})
+
+
+def _validated(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class TemplatesView(ApiViewMixin, APIView):
+    @extend_schema(summary="Templates and backing stores this host offers",
+                   responses={200: api.TemplatesSerializer, **errors(401, 403)})
+    def get(self, request):
+        return Response({"status": "ok",
+                         "templates": services.list_templates(user=request.user),
+                         "stores": services.list_backing_stores(user=request.user)})
+
+
+class HostSerializer(serializers.Serializer):
+    status = serializers.CharField(default="ok")
+    hostname = serializers.CharField()
+    kernel = serializers.CharField()
+    lxc_version = serializers.CharField()
+    cgroup_version = serializers.IntegerField()
+    cpus = serializers.IntegerField()
+    load = serializers.ListField(child=serializers.FloatField())
+    memory_total = serializers.IntegerField(help_text="bytes")
+    memory_used = serializers.IntegerField(help_text="bytes")
+    uptime_seconds = serializers.IntegerField()
+    lxcpath = serializers.CharField()
+    disk_total = serializers.IntegerField(help_text="bytes, of the filesystem holding the lxcpath")
+    disk_used = serializers.IntegerField(help_text="bytes")
+    disk_free = serializers.IntegerField(help_text="bytes")
+
+
+class HostView(ApiViewMixin, APIView):
+    @extend_schema(summary="The host: kernel, LXC version, CPU, memory, disk",
+                   responses={200: HostSerializer, **errors(401, 403)})
+    def get(self, request):
+        facts = dataclasses.asdict(services.get_host_info(user=request.user))
+        return Response(HostSerializer({"status": "ok", **facts}).data)
+
+

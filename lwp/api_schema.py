@@ -1,0 +1,47 @@
+"""OpenAPI pieces shared by every API v1 view: the error shape and the token schemes."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    status = serializers.CharField(default="error")
+    error = serializers.CharField(help_text="what went wrong, for a person")
+    code = serializers.CharField(help_text="stable machine code, e.g. not_found, invalid_state, busy")
+    fields = serializers.DictField(child=serializers.CharField(), required=False,
+                                   help_text="validation errors: field name -> message")
+    output = serializers.CharField(required=False, help_text="a failed template's last output lines")
+
+
+ERRORS = {
+    400: "invalid input: malformed body, missing or bad field (named in `fields`)",
+    401: "no token, or an unknown, revoked or expired one",
+    403: "a read-only token writing, or the user lacks the permission",
+    404: "no such container or token",
+    409: "a state conflict: already exists, wrong state for the action, or busy",
+    422: "the template or clone failed (see `output`)",
+    504: "the template or clone ran past its deadline and was undone",
+}
+
+
+def errors(*statuses):
+    """Error responses for extend_schema(responses=...), all in the one error shape."""
+    return {code: OpenApiResponse(ErrorSerializer, description=ERRORS[code]) for code in statuses}
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The three ways tokens.authentication.TokenAuthentication reads a token."""
+
+    target_class = "tokens.authentication.TokenAuthentication"
+    name = ["privateTokenHeader", "privateTokenQuery", "bearerToken"]
+
+    def get_security_requirement(self, auto_schema):
+        return [{name: []} for name in self.name]  # any one of them, not all at once
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {"type": "apiKey", "in": "header", "name": "private-token"},
+            {"type": "apiKey", "in": "query", "name": "private_token"},
+            {"type": "http", "scheme": "bearer"},
+        ]

@@ -1,0 +1,64 @@
+"""Issuing and revoking API tokens, once, for the API and the panel's pages alike."""
+
+import hmac
+import logging
+
+from django.db import IntegrityError, transaction
+
+from containers.exceptions import LWPError, PermissionDenied
+from tokens.models import Token, is_valid_token_text, token_digest
+
+log = logging.getLogger("lwp.tokens")
+
+
+class TokenExists(LWPError):
+    code = "exists"
+    status = 409
+
+
+class TokenNotFound(LWPError):
+    code = "not_found"
+    status = 404
+
+
+def issue_token(*, user, raw_token=None, description="", read_only=False, expires=None, issuer=None):
+    """A new token of `user`; returns (token, raw_token). raw_token None: a strong one is generated.
+
+    `issuer` is the token the request came with, if any: a token never mints one that
+    outlives it, so an expiring token cannot be traded for an everlasting one.
+    """
+    if raw_token is not None and Token.objects.filter(digest=token_digest(raw_token)).exists():
+        raise TokenExists("this token already exists; choose another", fields={"token": "already exists"})
+    if issuer is not None and issuer.expires is not None:
+        expires = min(expires, issuer.expires) if expires is not None else issuer.expires
+    try:
+        with transaction.atomic():
+            token, raw_token = Token.issue(user=user, raw_token=raw_token, description=description,
+                                           read_only=read_only, expires=expires)
+    except IntegrityError:  # the same token added by a concurrent request
+        raise TokenExists("this token already exists; choose another",
+                          fields={"token": "already exists"}) from None
+    log.info("token #%s issued to %s", token.pk, user)
+    return token, raw_token
+
+
+def revoke_token(*, raw_token, user):
+    """Revoke a token of `user` (any user's, for a superuser); the next call with it is a 401."""
+    token = _unrevoked(raw_token)
+    if token is None:
+        raise TokenNotFound("no such token")
+    if token.user_id != user.pk and not user.is_superuser:
+        raise PermissionDenied("only the token's owner or a superuser may revoke it")
+    token.revoke()
+    log.info("token #%s of %s revoked by %s", token.pk, token.user, user)
+    return token
+
+
+def _unrevoked(raw_token):
+    if not is_valid_token_text(raw_token):
+        return None
+    digest = token_digest(raw_token)
+    token = Token.objects.filter(digest=digest, revoked_at__isnull=True).first()
+    if token is None or not hmac.compare_digest(token.digest, digest):
+        return None
+    return token
