@@ -9,6 +9,8 @@ from django.conf import settings
 from containers.backend import LXCBackend, get_backend
 from lwp import testing
 
+pytest_plugins = ["lwp.api_testing"]  # users, tokens and callers for the API tests
+
 
 def pytest_unconfigure(config):
     """Remove the run's containers and its private dirs, whatever the tests did."""

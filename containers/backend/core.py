@@ -64,6 +64,20 @@ def validate_name(name, field="name"):
     return name
 
 
+# Options liblxc itself hands every template. Given again in xargs they would win (getopt keeps
+# the last) and point the template at a path outside the lxcpath, e.g. --rootfs=/ as root. GNU
+# getopt also accepts any unambiguous prefix (--ro=/), and short options may be clustered (-hp/).
+_RESERVED_LONG_OPTIONS = ("path", "name", "rootfs", "mapped-uid", "mapped-gid")
+_RESERVED_SHORT_OPTIONS = "pn"
+
+
+def _sets_reserved_option(arg):
+    if arg.startswith("--"):
+        option = arg[2:].split("=", 1)[0]
+        return bool(option) and any(reserved.startswith(option) for reserved in _RESERVED_LONG_OPTIONS)
+    return arg.startswith("-") and any(letter in _RESERVED_SHORT_OPTIONS for letter in arg[1:])
+
+
 def validate_template_args(args):
     """Template arguments: a list of plain strings, handed to the template as argv."""
     if not isinstance(args, (list, tuple)) or not all(isinstance(a, str) for a in args):
@@ -74,6 +88,10 @@ def validate_template_args(args):
     for arg in args:
         if "\x00" in arg or len(arg) > MAX_TEMPLATE_ARG_LENGTH:
             message = f"each argument must be under {MAX_TEMPLATE_ARG_LENGTH} characters, without NUL"
+            raise InvalidInput(f"xargs: {message}", fields={"xargs": message})
+        if _sets_reserved_option(arg):
+            message = (f"{arg[:40]!r} would override an option LXC sets itself (--path, --name, --rootfs, "
+                       "--mapped-uid, --mapped-gid, -p, -n); give a short option's value as its own argument")
             raise InvalidInput(f"xargs: {message}", fields={"xargs": message})
     return list(args)
 
