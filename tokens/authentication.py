@@ -32,7 +32,11 @@ def presented_token(request):
 
 
 def touch_last_used(token):
+    """Record use when the stored time is over a minute old; otherwise no write at all."""
     now = timezone.now()
+    if token.last_used is not None and token.last_used >= now - LAST_USED_PRECISION:
+        return
+    # Conditional, so concurrent requests of the same token write once between them.
     stale = Q(last_used__isnull=True) | Q(last_used__lt=now - LAST_USED_PRECISION)
     Token.objects.filter(pk=token.pk).filter(stale).update(last_used=now)
 
