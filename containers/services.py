@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from containers import hostcheck
 from containers.backend import ContainerSummary, get_backend
 from containers.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
 from containers.models import Container
@@ -155,3 +156,15 @@ def list_backing_stores(*, user):
 def get_host_info(*, user):
     require_permission(user, VIEW)
     return get_backend().host_info()
+
+
+def list_clone_stores(*, user):
+    """Backing stores a clone can use (overlay, a snapshot clone, where the kernel has it)."""
+    require_permission(user, VIEW)
+    return get_backend().clone_stores()
+
+
+def check_host(*, user):
+    """What lxc-checkconfig checks that matters to the panel (containers/hostcheck.py)."""
+    require_permission(user, VIEW)
+    return hostcheck.run_checks()

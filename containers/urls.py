@@ -1,2 +1,17 @@
+from django.urls import path
+
+from containers import views
+
 app_name = "containers"
-urlpatterns = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("containers/table/", views.table, name="table"),
+    path("containers/bulk/", views.bulk_action, name="bulk"),
+    path("containers/new/", views.create, name="create"),
+    path("containers/<str:name>/", views.detail, name="detail"),
+    path("containers/<str:name>/action/", views.action, name="action"),
+    path("containers/<str:name>/settings/", views.update_settings, name="settings"),
+    path("containers/<str:name>/clone/", views.clone, name="clone"),
+    path("containers/<str:name>/delete/", views.delete, name="delete"),
+    path("host/", views.host, name="host"),
+]

@@ -1,0 +1,309 @@
+"""The browser panel: thin views over containers.services.
+
+Every view needs a signed-in user and every change is a POST. Errors the services
+raise become messages or form errors (report_error), a refused permission the 403
+page, a missing container on its own page the 404 page: never a server error.
+htmx only enhances: each form also works as a plain POST that redirects back.
+"""
+
+import functools
+from collections import Counter
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from containers import exceptions, services
+from containers.filtersets import ContainerFilterSet
+from containers.forms import ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, SettingsForm
+
+# Order of the state counts on the dashboard; others follow alphabetically.
+STATE_ORDER = ("RUNNING", "FROZEN", "STOPPED")
+
+
+def panel_view(view):
+    """Sign-in required; the services' PermissionDenied shown as the 403 page."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except exceptions.PermissionDenied as exc:
+            raise PermissionDenied(exc.message) from None
+
+    return wrapper
+
+
+def report_error(request, error, form=None):
+    """A service error beside the form fields it names, above the form, or as a message."""
+    if form is None:
+        messages.error(request, error.message)
+        return
+    if not error.fields:
+        form.add_error(None, error.message)
+    for field, message in error.fields.items():
+        target = form.field_for(field)
+        form.add_error(target, message if target else f"{field}: {message}")
+
+
+def redirect_back(request, fallback):
+    """Back to the same-site `next` the form carried; htmx table forms get the fresh table."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = fallback
+    parts = urlsplit(target)
+    if request.headers.get("HX-Request") and parts.path == reverse("containers:dashboard"):
+        target = reverse("containers:table") + (f"?{parts.query}" if parts.query else "")
+    return redirect(target)
+
+
+# ----- dashboard ------------------------------------------------------------------------
+
+
+def _state_counts(rows):
+    counts = Counter(row.state for row in rows)
+    ordered = [s for s in STATE_ORDER if s in counts] + sorted(s for s in counts if s not in STATE_ORDER)
+    return [(state, counts[state]) for state in ordered]
+
+
+def _dashboard_context(request):
+    rows = services.list_containers(user=request.user, details=True)
+    filterset = ContainerFilterSet(request.GET or None, rows=rows)
+    query = request.GET.urlencode()
+    return {
+        "filterset": filterset,
+        "rows": filterset.qs,
+        "total": len(rows),
+        "counts": _state_counts(rows),
+        "host": services.get_host_info(user=request.user),
+        "query": query,
+        "here": reverse("containers:dashboard") + (f"?{query}" if query else ""),
+    }
+
+
+@require_GET
+@panel_view
+def dashboard(request):
+    return render(request, "containers/dashboard.html", _dashboard_context(request))
+
+
+@require_GET
+@panel_view
+def table(request):
+    """The dashboard's live part (table, counts, host card, messages), polled by htmx."""
+    response = render(request, "containers/dashboard_fragment.html", _dashboard_context(request))
+    if request.headers.get("HX-Trigger") == "filters":
+        # A search typed in the filter box: keep it in the address bar for reloads.
+        query = request.GET.urlencode()
+        response["HX-Replace-Url"] = reverse("containers:dashboard") + (f"?{query}" if query else "")
+    return response
+
+
+@require_POST
+@panel_view
+def action(request, name):
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "unknown action")
+        return redirect_back(request, reverse("containers:detail", args=[name]))
+    verb = form.cleaned_data["action"]
+    try:
+        state = services.perform_action(name=name, action=verb, user=request.user)
+    except exceptions.PermissionDenied:
+        raise
+    except exceptions.LWPError as error:
+        messages.error(request, f"{name}: {error.message}")
+    else:
+        messages.success(request, f"{name}: {verb} done, now {state}")
+    return redirect_back(request, reverse("containers:detail", args=[name]))
+
+
+@require_POST
+@panel_view
+def bulk_action(request):
+    """One action on every selected row; each container's result is its own message."""
+    services.require_permission(request.user, services.CHANGE)
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "; ".join(errors))
+        return redirect_back(request, reverse("containers:dashboard"))
+    verb = form.cleaned_data["action"]
+    for name in form.cleaned_data["names"]:
+        try:
+            state = services.perform_action(name=name, action=verb, user=request.user)
+        except exceptions.PermissionDenied:
+            raise
+        except exceptions.LWPError as error:
+            messages.error(request, f"{name}: {error.message}")
+        else:
+            messages.success(request, f"{name}: {verb} done, now {state}")
+    return redirect_back(request, reverse("containers:dashboard"))
+
+
+# ----- one container --------------------------------------------------------------------
+
+
+def _read_or_report(request, read):
+    """A figure for the page, or None with the error shown (a broken config, liblxc down)."""
+    try:
+        return read()
+    except (exceptions.PermissionDenied, exceptions.ContainerNotFound, exceptions.InvalidName):
+        raise
+    except exceptions.LWPError as error:
+        messages.error(request, error.message)
+        return None
+
+
+def render_detail(request, name, *, settings_form=None, clone_form=None, delete_form=None, status=200):
+    user = request.user
+    try:
+        info = _read_or_report(request, lambda: services.get_container_info(name=name, user=user))
+        current = _read_or_report(request, lambda: services.get_container_settings(name=name, user=user))
+        config = _read_or_report(request, lambda: services.get_container_config(name=name, user=user))
+    except (exceptions.ContainerNotFound, exceptions.InvalidName):
+        raise Http404(f"no container named {name}") from None
+    metadata = services.get_metadata(name=name)
+    if settings_form is None and current is not None:
+        settings_form = SettingsForm(initial=SettingsForm.initial_from(current, metadata))
+    stores = services.list_clone_stores(user=user)
+    context = {
+        "name": name,
+        "info": info,
+        "figures": info.formatted() if info else {},
+        "state": info.state if info else "BROKEN",
+        "settings": current,
+        "metadata": metadata,
+        "config": config,
+        "settings_form": settings_form,
+        "clone_form": clone_form or CloneForm(stores=stores),
+        "delete_form": delete_form or DeleteForm(container_name=name),
+        "here": reverse("containers:detail", args=[name]),
+    }
+    return render(request, "containers/detail.html", context, status=status)
+
+
+@require_GET
+@panel_view
+def detail(request, name):
+    return render_detail(request, name)
+
+
+def _settings_message(name, changed, restart_needed):
+    if not changed:
+        return messages.INFO, "Nothing changed."
+    labels = ", ".join(SettingsForm.base_fields[f].label.lower() for f in changed if f in SettingsForm.base_fields)
+    if restart_needed:
+        return messages.WARNING, f"Saved {labels}. {name} is running: restart it to apply the new limits."
+    return messages.SUCCESS, f"Saved {labels}."
+
+
+@require_POST
+@panel_view
+def update_settings(request, name):
+    services.require_permission(request.user, services.CHANGE)
+    try:
+        current = services.get_container_settings(name=name, user=request.user)
+    except exceptions.ContainerNotFound:
+        raise Http404(f"no container named {name}") from None
+    except exceptions.LWPError as error:
+        messages.error(request, error.message)
+        return redirect("containers:detail", name=name)
+    metadata = services.get_metadata(name=name)
+    form = SettingsForm(request.POST, initial=SettingsForm.initial_from(current, metadata))
+    if form.is_valid():
+        changes = form.changes()
+        try:
+            result = services.update_container_settings(name=name, user=request.user, changes=changes)
+        except exceptions.PermissionDenied:
+            raise
+        except exceptions.LWPError as error:
+            report_error(request, error, form)
+        else:
+            changed = (result.changed if result else []) + (["description"] if "description" in changes else [])
+            level, text = _settings_message(name, changed, bool(result and result.restart_needed))
+            messages.add_message(request, level, text)
+            return redirect("containers:detail", name=name)
+    return render_detail(request, name, settings_form=form, status=400)
+
+
+@require_POST
+@panel_view
+def clone(request, name):
+    services.require_permission(request.user, services.ADD)
+    form = CloneForm(request.POST, stores=services.list_clone_stores(user=request.user))
+    if form.is_valid():
+        new_name = form.cleaned_data["new_name"]
+        try:
+            services.clone_container(source=name, name=new_name, store=form.cleaned_data["store"] or None,
+                                     user=request.user)
+        except exceptions.PermissionDenied:
+            raise
+        except exceptions.LWPError as error:
+            report_error(request, error, form)
+        else:
+            messages.success(request, f"Cloned {name} as {new_name}.")
+            return redirect("containers:detail", name=new_name)
+    return render_detail(request, name, clone_form=form, status=400)
+
+
+@require_POST
+@panel_view
+def delete(request, name):
+    services.require_permission(request.user, services.DELETE)
+    form = DeleteForm(request.POST, container_name=name)
+    if form.is_valid():
+        try:
+            services.destroy_container(name=name, user=request.user, force=form.cleaned_data["force"])
+        except exceptions.PermissionDenied:
+            raise
+        except exceptions.LWPError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Deleted {name}.")
+            return redirect("containers:dashboard")
+    return render_detail(request, name, delete_form=form, status=400)
+
+
+# ----- create and host ------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@panel_view
+def create(request):
+    services.require_permission(request.user, services.ADD)
+    choices = {"templates": services.list_templates(user=request.user),
+               "stores": services.list_backing_stores(user=request.user)}
+    form = CreateForm(request.POST or None, **choices)
+    output = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.create_container(name=data["name"], template=data["template"], store=data["store"],
+                                      extra_args=data["extra_args"], description=data["description"],
+                                      user=request.user)
+        except exceptions.PermissionDenied:
+            raise
+        except exceptions.LWPError as error:
+            report_error(request, error, form)
+            output = getattr(error, "output", "")
+        else:
+            messages.success(request, f"Created {data['name']} from template {data['template']}.")
+            return redirect("containers:detail", name=data["name"])
+    status = 400 if request.method == "POST" else 200
+    return render(request, "containers/create.html", {"form": form, "output": output}, status=status)
+
+
+@require_GET
+@panel_view
+def host(request):
+    return render(request, "containers/host.html", {"groups": services.check_host(user=request.user),
+                                                    "host": services.get_host_info(user=request.user)})
