@@ -116,14 +116,30 @@ def free_port():
 class LiveServer:
     """The app served by gunicorn exactly as bin/lwp-run serves it, on a loopback port."""
 
-    def __init__(self, *, database_file, workers=2, extra_env=None):
+    def __init__(self, *, database_file, workers=2, extra_env=None, settings_module="lwp.test_settings",
+                 log_dir=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, DJANGO_SETTINGS_MODULE="lwp.test_settings",
-                        LWP_BIND=f"127.0.0.1:{self.port}", LWP_WORKERS=str(workers),
+        self.env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module,
+                        LWP_BIND=f"127.0.0.1:{self.port}",
                         DATABASE_URL=f"sqlite:///{database_file}", **(extra_env or {}))
-        self.log_path = Path(os.environ["LWP_TEST_RUN_DIR"]) / f"gunicorn-{self.port}.log"
+        if workers:  # None: as many as bin/lwp-run starts
+            self.env["LWP_WORKERS"] = str(workers)
+        else:
+            self.env.pop("LWP_WORKERS", None)
+        self.log_path = Path(log_dir or os.environ["LWP_TEST_RUN_DIR"]) / f"gunicorn-{self.port}.log"
         self.process = None
+
+    def process_ids(self):
+        """The gunicorn master and its workers, for memory figures."""
+        if not self.process:
+            return []
+        pids = [self.process.pid]
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{self.process.pid}/task"):
+                children = Path(f"/proc/{self.process.pid}/task/{task}/children").read_text().split()
+                pids += [int(child) for child in children]
+        return pids
 
     def start(self, timeout=30):
         import sys  # noqa: PLC0415
