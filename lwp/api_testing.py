@@ -6,6 +6,7 @@ Registered for the whole suite by `pytest_plugins` in the root conftest.py.
 - dave:  "operators" (view, change);   bob: "viewers" (view);   charlie: no permission
 """
 
+import contextlib
 import importlib
 import json
 import subprocess
@@ -104,3 +105,20 @@ def curl(*args, timeout=CURL_TIMEOUT):
     head, _, body = result.stdout.partition("\r\n\r\n")
     status = int(head.split()[1])
     return SimpleNamespace(status=status, body=json.loads(body) if body else None, headers=head.lower())
+
+
+@contextlib.contextmanager
+def scratch_container(backend, bridge, prefix, *, start=False):
+    """A busybox container on the test bridge for a whole module (make_container is per test)."""
+    from lwp.testing import unique_name  # noqa: PLC0415
+
+    name = unique_name(prefix)
+    backend.create(name, template="busybox")
+    try:
+        backend.update_settings(name, {"network_link": bridge.name})
+        if start:
+            backend.start(name)
+        yield name
+    finally:
+        if backend.exists(name):
+            backend.destroy(name, force=True)

@@ -5,6 +5,8 @@ import shlex
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from containers.backend import validate_name
+from containers.exceptions import InvalidName
 from containers.services import POWER_ACTIONS
 
 MAX_STOP_TIMEOUT = 3600
@@ -139,6 +141,12 @@ class CreateSerializer(serializers.Serializer):
     xargs = TemplateArgsField(required=False, help_text="arguments handed to the template")
     description = _optional_text(max_length=2000)
 
+    def validate_name(self, value):
+        return _checked_name(value, "name")
+
+    def validate_clone(self, value):
+        return _checked_name(value, "clone") if value else value
+
     def validate(self, data):
         template, clone = data.get("template"), data.get("clone")
         if bool(template) == bool(clone):
@@ -147,6 +155,14 @@ class CreateSerializer(serializers.Serializer):
         if clone and data.get("xargs"):
             raise serializers.ValidationError({"xargs": "only a template takes arguments"})
         return data
+
+
+def _checked_name(value, field):
+    """LXC's name rules, defined once in the backend (a pure check: no liblxc call)."""
+    try:
+        return validate_name(value, field)
+    except InvalidName as exc:
+        raise serializers.ValidationError(exc.fields[field]) from None
 
 
 class CreateResultSerializer(serializers.Serializer):
