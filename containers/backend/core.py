@@ -265,7 +265,9 @@ class LXCBackend:
                              capture_output=True)[0]
 
     def freeze(self, name):
-        return self._guarded(name, "freeze", _freeze, timeout=FREEZE_TIMEOUT)
+        version = host.cgroup_version()
+        return self._guarded(name, "freeze", lambda lxc, c: _freeze(c, version),
+                             timeout=FREEZE_TIMEOUT)
 
     def unfreeze(self, name):
         return self._guarded(name, "unfreeze", _unfreeze, timeout=FREEZE_TIMEOUT)
@@ -456,14 +458,37 @@ def _stop(container, grace, force):
     return container.state
 
 
-def _freeze(lxc, container):
+def _freeze(container, version):
     if container.state != "RUNNING":
         raise InvalidState(f"container {container.name!r} is {container.state}; "
                            "only a RUNNING container can be frozen")
+    if version == 1:
+        _freeze_v1(container)
+    # On v1 the cgroup is frozen by now: liblxc finds it so at once and tells the
+    # monitor, whose state is what every reader sees.
     if not container.freeze():
         raise LXCError(f"liblxc could not freeze {container.name!r}")
     _wait_for(container, "FROZEN")
     return container.state
+
+
+def _freeze_v1(container):
+    """Freeze the v1 freezer cgroup, asking again until every task is frozen.
+
+    liblxc writes FROZEN once and then polls for ever: a task that is forking at
+    that moment leaves the cgroup FREEZING until FROZEN is written again, and the
+    container half frozen. Here FROZEN is rewritten each second, and a container
+    that still cannot be frozen is thawed back rather than left half frozen.
+    """
+    deadline = time.monotonic() + FREEZE_TIMEOUT - 5
+    while time.monotonic() < deadline:
+        if not container.set_cgroup_item("freezer.state", "FROZEN"):
+            raise LXCError(f"liblxc could not freeze {container.name!r}")
+        if wait_until(lambda: _cgroup_value(container, "freezer.state") == "FROZEN", 1, 0.02):
+            return
+    container.set_cgroup_item("freezer.state", "THAWED")
+    raise LXCError(f"container {container.name!r} could not be frozen (a task would not stop); "
+                   "it was left running")
 
 
 def _unfreeze(lxc, container):
