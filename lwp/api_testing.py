@@ -99,12 +99,12 @@ def assert_error(response, status, code):
 def curl(*args, timeout=CURL_TIMEOUT):
     """Run curl with an argv list (never a shell); returns (status, parsed JSON body, headers text)."""
     result = subprocess.run(
-        ["curl", "--silent", "--show-error", "--max-time", str(timeout), "--dump-header", "-",
+        ["curl", "--silent", "--show-error", "--max-time", str(timeout), "--dump-header", "/dev/stderr",
          "--noproxy", "*", *args],
         capture_output=True, text=True, timeout=timeout + 10, check=True)
-    head, _, body = result.stdout.partition("\r\n\r\n")
-    status = int(head.split()[1])
-    return SimpleNamespace(status=status, body=json.loads(body) if body else None, headers=head.lower())
+    status = int(result.stderr.split()[1])
+    body = json.loads(result.stdout) if result.stdout else None
+    return SimpleNamespace(status=status, body=body, headers=result.stderr.lower())
 
 
 @contextlib.contextmanager

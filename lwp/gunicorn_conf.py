@@ -1,9 +1,10 @@
 """gunicorn settings for `bin/lwp-run` and the benchmark (one place, so both serve alike)."""
 
 import os
-import re
 
 from gunicorn.glogging import Logger
+
+from lwp.log_redaction import redact
 
 bind = os.environ.get("LWP_BIND", "127.0.0.1:5000")
 # Sync workers: each request has the process to itself, which the forked liblxc calls
@@ -17,16 +18,13 @@ accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("LWP_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-_TOKEN_IN_QUERY = re.compile(r"(private[_-]token=)[^&\s\"]*", re.IGNORECASE)
-
 
 class RedactingLogger(Logger):
-    """Access log lines never carry a token given in the query string."""
+    """Access log lines never carry a token: in a query string, or in a revocation's path."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        return {key: _TOKEN_IN_QUERY.sub(r"\1[redacted]", value) if isinstance(value, str) else value
-                for key, value in atoms.items()}
+        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()}
 
 
 logger_class = RedactingLogger
