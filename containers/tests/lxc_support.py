@@ -94,13 +94,13 @@ def new_name(adhoc, prefix="t"):
     return name
 
 
-def wait_for_ipv4(backend, name, timeout=20):
-    """The container's info once DHCP gave it an IPv4 address."""
-    def has_ipv4():
+def wait_for_ipv4(backend, name, timeout=20, *, ipv6=None):
+    """The container's info once DHCP gave it an IPv4 address (and `ipv6` passed DAD)."""
+    def has_addresses():
         info = backend.info(name)
-        return info if info.ipv4 else None
-    info = wait_until(has_ipv4, timeout, interval=0.2)
-    assert info, f"{name} got no DHCP address within {timeout} s"
+        return info if info.ipv4 and (ipv6 is None or ipv6 in info.ipv6) else None
+    info = wait_until(has_addresses, timeout, interval=0.2)
+    assert info, f"{name} got no DHCP address (or not {ipv6}) within {timeout} s"
     return info
 
 
