@@ -105,3 +105,7 @@ def test_docs_are_served_without_any_cdn(client, users, tokens):
     html = response.content.decode()
     assert "swagger" in html.lower()
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assets = re.findall(r"""(?:src|href)=["']([^"']+\.(?:js|css|png))""", html)
+    assert assets and all(asset.startswith("/static/") for asset in assets)
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset  # served here, from drf_spectacular_sidecar
