@@ -117,8 +117,8 @@ class LiveServer:
     """The app served by gunicorn exactly as bin/lwp-run serves it, on a loopback port."""
 
     def __init__(self, *, database_file, workers=2, extra_env=None, settings_module="lwp.test_settings",
-                 log_dir=None):
-        self.port = free_port()
+                 log_dir=None, port=None):
+        self.port = port or free_port()  # a port: serve again where a stopped server was
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module,
                         LWP_BIND=f"127.0.0.1:{self.port}",
