@@ -10,7 +10,7 @@ bind = os.environ.get("LWP_BIND", "127.0.0.1:5000")
 # Sync workers: each request has the process to itself, which the forked liblxc calls
 # rely on; several workers serve the dashboard's polling while one runs a long create.
 workers = int(os.environ.get("LWP_WORKERS", min(8, 2 * (os.cpu_count() or 1) + 1)))
-worker_class = "sync"
+worker_class = "lwp.gunicorn_worker.JsonErrorSyncWorker"  # gunicorn's sync worker, JSON errors
 # A create may run a template for up to LWP_CREATE_TIMEOUT seconds; the worker must outlive it.
 timeout = int(os.environ.get("LWP_CREATE_TIMEOUT", "900")) + 120
 graceful_timeout = 10
