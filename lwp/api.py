@@ -13,7 +13,7 @@ from http import HTTPStatus
 from django.core.exceptions import TooManyFieldsSent
 from django.http import Http404, JsonResponse, QueryDict
 from django.urls import path
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import IsAuthenticated
@@ -100,6 +100,35 @@ class AlwaysJson(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+class RefuseUnknownFields:
+    """Serializer mixin: a body field the route does not know is a 400, never silently dropped.
+
+    A typo must not hand the client something else than it asked for: {"readonly": true}
+    would otherwise mint a token that can write.
+    """
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(str(key)[:40] for key in set(data.keys()) - set(self.fields))
+            if unknown:
+                known = ", ".join(self.fields)
+                raise serializers.ValidationError({key: f"unknown field; this route takes {known}"
+                                                   for key in unknown[:10]})
+        return super().to_internal_value(data)
+
+
+class TextField(serializers.CharField):
+    """A CharField that refuses a JSON number or boolean instead of turning it into text.
+
+    {"name": 5} must not create a container "5", nor {"token": 1234...} a token of digits.
+    """
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 # ----- errors ------------------------------------------------------------------------------
@@ -193,16 +222,21 @@ class ApiJsonErrorsMiddleware:
         return response
 
 
+_CODES_BY_STATUS = {400: "bad_request", 401: "unauthorized", 403: "permission_denied", 404: "not_found",
+                    405: "method_not_allowed"}
+
+
 def _json_error_for(response):
-    try:
-        phrase = HTTPStatus(response.status_code).phrase
-    except ValueError:
-        phrase = "Error"
-    code = {400: "bad_request", 401: "unauthorized", 403: "permission_denied", 404: "not_found",
-            405: "method_not_allowed"}.get(response.status_code, "server_error" if response.status_code >= 500
-                                            else "error")
-    message = "no such API route" if response.status_code == 404 else phrase
-    replacement = JsonResponse(error_body(message, code), status=response.status_code)
+    status_code = response.status_code
+    if status_code == 404:
+        message = "no such API route"
+    else:
+        try:
+            message = HTTPStatus(status_code).phrase
+        except ValueError:
+            message = "Error"
+    code = _CODES_BY_STATUS.get(status_code, "server_error" if status_code >= 500 else "error")
+    replacement = JsonResponse(error_body(message, code), status=status_code)
     for header in ("WWW-Authenticate", "Allow"):
         if response.has_header(header):
             replacement[header] = response[header]

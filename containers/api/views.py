@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from containers import services
 from containers.api import serializers as api
 from containers.exceptions import ContainerNotFound
-from containers.filtersets import ContainerFilterSet
+from containers.filtersets import STATE_CHOICES, ContainerFilterSet
 from lwp.api import ApiViewMixin, with_status
 from lwp.api_schema import errors
 
@@ -44,8 +44,8 @@ class ContainerViewSet(ApiViewMixin, viewsets.ViewSet):
         summary="List containers",
         description="Every container, sorted by name, with its state in lower case.",
         parameters=[
-            OpenApiParameter("state", OpenApiTypes.STR, enum=[c for c, _ in ContainerFilterSet.base_filters[
-                "state"].extra["choices"]], description="only containers in this state (any case)"),
+            OpenApiParameter("state", OpenApiTypes.STR, enum=[state for state, _ in STATE_CHOICES],
+                             description="only containers in this state (any case)"),
             OpenApiParameter("search", OpenApiTypes.STR, description="part of the name or description"),
         ],
         responses={200: api.ContainerStateSerializer(many=True), **errors(400, 401, 403)},
