@@ -8,6 +8,7 @@ from rest_framework import serializers
 from containers.backend import validate_name
 from containers.exceptions import InvalidName
 from containers.services import POWER_ACTIONS
+from lwp.api import RefuseUnknownFields, TextField
 
 MAX_STOP_TIMEOUT = 3600
 MAX_XARGS_TEXT = 4096
@@ -15,7 +16,7 @@ MAX_XARGS_TEXT = 4096
 
 def _optional_text(**kwargs):
     # Not trimmed: "name\n" is refused by the name rules rather than quietly repaired.
-    return serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, **kwargs)
+    return TextField(required=False, allow_blank=True, trim_whitespace=False, **kwargs)
 
 
 # ----- list and detail --------------------------------------------------------------------
@@ -89,7 +90,7 @@ class ContainerDetailSerializer(serializers.Serializer):
 # ----- power actions ----------------------------------------------------------------------
 
 
-class ActionSerializer(serializers.Serializer):
+class ActionSerializer(RefuseUnknownFields, serializers.Serializer):
     action = serializers.ChoiceField(choices=POWER_ACTIONS)
     timeout = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=MAX_STOP_TIMEOUT,
@@ -133,8 +134,8 @@ class TemplateArgsField(serializers.Field):
         return value
 
 
-class CreateSerializer(serializers.Serializer):
-    name = serializers.CharField(trim_whitespace=False, help_text="the new container's name")
+class CreateSerializer(RefuseUnknownFields, serializers.Serializer):
+    name = TextField(trim_whitespace=False, help_text="the new container's name")
     template = _optional_text(help_text="a template this host has (GET /api/v1/templates)")
     clone = _optional_text(help_text="the stopped container to copy")
     store = _optional_text(help_text="backing store (GET /api/v1/templates lists them); default dir")

@@ -122,3 +122,21 @@ def lxc_state(lxcpath, name):
     """The state as `lxc-info -s` reports it (the reference, not our backend)."""
     out = testing.run(["lxc-info", "-P", lxcpath, "-n", name, "-s"]).stdout
     return out.split(":", 1)[1].strip()
+
+
+def raw_request(server, data, timeout=HTTP_TIMEOUT):
+    """Send bytes as they are (a request line or header http.client would refuse); the answer."""
+    import socket  # noqa: PLC0415
+
+    host, port = urlsplit(server.url).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(data)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        raw = response.read()
+        answer_headers = {name.lower(): value for name, value in response.getheaders()}
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        decoded = None
+    return SimpleNamespace(status=response.status, headers=answer_headers, raw=raw, json=decoded)

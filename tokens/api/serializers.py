@@ -1,11 +1,12 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from lwp.api import RefuseUnknownFields, TextField
 from tokens.models import TOKEN_MAX_LENGTH, TOKEN_MIN_LENGTH, is_valid_token_text
 
 
-class TokenCreateSerializer(serializers.Serializer):
-    token = serializers.CharField(
+class TokenCreateSerializer(RefuseUnknownFields, serializers.Serializer):
+    token = TextField(
         required=False, trim_whitespace=False,
         help_text=f"{TOKEN_MIN_LENGTH} to {TOKEN_MAX_LENGTH} printable characters, no spaces; "
                   "omitted: the server generates one and returns it once")
