@@ -339,8 +339,9 @@ class LXCBackend:
                 raise
             if not succeeded or not self.exists(name):
                 self._remove_leftovers(name)
-                raise TemplateFailed(f"{what} failed for {name!r}: {_last_error_line(output)}",
-                                     output=output)
+                # liblxc logs nothing unless asked: a failed clone often says nothing at all.
+                reason = _last_error_line(output) or "liblxc gave no reason (see the host's LXC log)"
+                raise TemplateFailed(f"{what} failed for {name!r}: {reason}", output=output)
         return CreateResult(name=name, output=output)
 
     def _dir_of(self, name):
@@ -364,6 +365,10 @@ class LXCBackend:
         """Destroy a stopped container (force: stop it first) with its snapshots."""
 
         def destroy(lxc, container):
+            clones = _dependent_clones(container)
+            if clones:  # liblxc refuses to destroy the base of an overlay clone, with no reason given
+                raise InvalidState(f"container {name!r} is the base of the snapshot clones "
+                                   f"{', '.join(clones)}; destroy them first")
             if container.state != "STOPPED":
                 if not force:
                     raise InvalidState(f"container {name!r} is {container.state}; stop it first "
@@ -499,6 +504,20 @@ def _unfreeze(lxc, container):
         raise LXCError(f"liblxc could not unfreeze {container.name!r}")
     _wait_for(container, "RUNNING")
     return container.state
+
+
+def _dependent_clones(container):
+    """Names of the snapshot (overlay) clones made from this container, from liblxc's own record.
+
+    lxc_snapshots holds an lxcpath line and a name line per clone still depending on it.
+    """
+    record = os.path.join(os.path.dirname(container.config_file_name), "lxc_snapshots")
+    try:
+        with open(record) as fh:
+            lines = [line.strip() for line in fh if line.strip()]
+    except OSError:
+        return []
+    return lines[1::2]
 
 
 def _config_item(container, key):
