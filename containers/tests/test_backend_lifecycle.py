@@ -126,6 +126,17 @@ def test_clone_of_a_stopped_container_is_a_separate_container(backend, make_cont
     assert backend.start(name) == "RUNNING"
 
 
+def test_overlay_clone_runs_and_goes_without_touching_its_source(backend, make_container, adhoc):
+    source = make_container()
+    name = new_name(adhoc)
+    backend.clone(source, name, store="overlay")
+    assert "lxc.rootfs.path = overlay:" in config_of(backend, name)
+    assert backend.start(name) == "RUNNING"
+    backend.destroy(name, force=True)
+    assert leaves_nothing(backend, name)
+    assert listed(backend)[source].state == "STOPPED"
+
+
 def test_clone_of_a_running_container_is_invalid_state(backend, make_container, adhoc):
     source = make_container(start=True)
     name = new_name(adhoc)
