@@ -4,7 +4,7 @@ import os
 
 from gunicorn.glogging import Logger
 
-from lwp.log_redaction import redact
+from lwp.log_redaction import RedactTokens, redact
 
 bind = os.environ.get("LWP_BIND", "127.0.0.1:5000")
 # Sync workers: each request has the process to itself, which the forked liblxc calls
@@ -20,7 +20,14 @@ forwarded_allow_ips = os.environ.get("LWP_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 class RedactingLogger(Logger):
-    """Access log lines never carry a token: in a query string, or in a revocation's path."""
+    """Log lines never carry a token: in a query string, or in a revocation's path.
+
+    Both logs: gunicorn's own warnings quote a refused request line, query string and all.
+    """
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.error_log.addFilter(RedactTokens())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

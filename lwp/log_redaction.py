@@ -8,8 +8,12 @@ import logging
 import re
 
 _PATTERNS = [
-    (re.compile(r"(private[_-]token=)[^&\s\"']*", re.IGNORECASE), r"\1[redacted]"),
-    (re.compile(r"(/api/v1/tokens/)[^\s\"'?]+"), r"\1[redacted]"),
+    # The parameter name may come percent-encoded (private%5Ftoken, which Django decodes and
+    # accepts), and the whole pair may sit encoded inside another URL (/login/?next=...%3D...).
+    (re.compile(r"(private(?:[_-]|%5f|%2d)token(?:=|%3d))(?:(?!%26)[^&\s\"'])*", re.IGNORECASE),
+     r"\1[redacted]"),
+    # A revoked token may hold quotes or (decoded in Django's own log lines) a "?".
+    (re.compile(r"(/api/v1/tokens/)\S+"), r"\1[redacted]"),
 ]
 
 

@@ -40,8 +40,9 @@ def call(server, method, path, *, body=b"", headers=None, timeout=HTTP_TIMEOUT):
     try:
         if isinstance(body, str):
             body = body.encode()
-        connection.putrequest(method, path, skip_accept_encoding=True)
         sent = {"Content-Type": "application/json", **(headers or {})}
+        connection.putrequest(method, path, skip_accept_encoding=True,
+                              skip_host="host" in {name.lower() for name in sent})
         for name, value in sent.items():
             connection.putheader(name, value)
         connection.putheader("Content-Length", str(len(body)))
