@@ -78,6 +78,7 @@ def main():
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["testserver"]
     os.makedirs(settings.LWP_LXC_PATH, exist_ok=True)
+    os.makedirs(settings.STATIC_ROOT, exist_ok=True)  # whitenoise warns when it is missing
     call_command("migrate", verbosity=0)
     admin = get_user_model().objects.create_superuser("bench", password="bench-pw")
     bridge = testing.PrivateBridge(RUN_DIR).up()
