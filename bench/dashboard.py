@@ -99,8 +99,8 @@ def main():
         client = Client()
         client.force_login(admin)
         client.get("/")  # warm up: templates compiled, URL resolvers built
-        for label, url in (("dashboard page /", "/"), ("htmx fragment /containers/table/", "/containers/table/"),
-                           ("filtered fragment ?state=running", "/containers/table/?state=running")):
+        for label, url in (("dashboard page /", "/"), ("htmx fragment /dashboard/table/", "/dashboard/table/"),
+                           ("filtered fragment ?state=running", "/dashboard/table/?state=running")):
             median, p95, size = timed(client, url, args.rounds)
             print(f"{label:36} median {median:7.1f} ms   p95 {p95:7.1f} ms   ({size // 1024} KiB, "
                   f"{args.rounds} rounds)")

@@ -199,7 +199,7 @@ def measure_size(fleet, server, auth, repeat):
             "api_list": time_route(server.port, "/api/v1/containers/", api_headers, repeat),
             "api_detail": time_route(server.port, f"/api/v1/containers/{running}", api_headers, repeat),
             "dashboard": time_route(server.port, "/", page_headers, repeat),
-            "dashboard_fragment": time_route(server.port, "/containers/table/", page_headers, repeat),
+            "dashboard_fragment": time_route(server.port, "/dashboard/table/", page_headers, repeat),
         }
     finally:
         sampler.stop()

@@ -5,8 +5,8 @@ from containers import views
 app_name = "containers"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("containers/table/", views.table, name="table"),
-    path("containers/bulk/", views.bulk_action, name="bulk"),
+    path("dashboard/table/", views.table, name="table"),
+    path("dashboard/bulk/", views.bulk_action, name="bulk"),
     path("containers/new/", views.create, name="create"),
     path("containers/<str:name>/", views.detail, name="detail"),
     path("containers/<str:name>/action/", views.action, name="action"),

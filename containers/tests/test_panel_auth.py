@@ -4,7 +4,7 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/containers/table/", "/containers/new/", "/containers/web/", "/host/", "/tokens/",
+PAGES = ["/", "/dashboard/table/", "/containers/new/", "/containers/web/", "/host/", "/tokens/",
          "/password_change/"]
 
 

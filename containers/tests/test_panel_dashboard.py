@@ -6,8 +6,8 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = "/"
-TABLE = "/containers/table/"
-BULK = "/containers/bulk/"
+TABLE = "/dashboard/table/"
+BULK = "/dashboard/bulk/"
 
 
 def action_url(name):
@@ -102,7 +102,7 @@ def test_htmx_action_answers_with_the_fresh_table(client, users, make_container)
     client.force_login(users.dave)
     response = client.post(action_url(name), {"action": "freeze", "next": "/?state=stopped"},
                            headers={"HX-Request": "true"})
-    assert response["Location"] == "/containers/table/?state=stopped"
+    assert response["Location"] == "/dashboard/table/?state=stopped"
 
 
 def test_wrong_state_is_a_message_not_an_error_page(client, users, make_container):
@@ -158,3 +158,10 @@ def test_bulk_action_without_selection_says_so(client, users):
     client.force_login(users.dave)
     response = client.post(BULK, {"action": "stop", "next": "/"}, follow=True)
     assert "select at least one container" in messages_of(response)
+
+
+def test_containers_named_table_or_bulk_keep_their_own_pages():
+    from django.urls import resolve
+
+    assert resolve("/containers/table/").url_name == "detail"
+    assert resolve("/containers/bulk/").url_name == "detail"
