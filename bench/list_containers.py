@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from containers.backend import LXCBackend  # noqa: E402
-from containers.backend.core import wait_until  # noqa: E402
+from containers.backend.operations import wait_until  # noqa: E402
 from lwp import testing  # noqa: E402
 
 LXC_LS_TIMEOUT = 120

@@ -35,6 +35,13 @@ class InvalidState(LWPError):
     status = 409
 
 
+class BrokenConfig(LWPError):
+    """liblxc cannot load the container's config: it can be read, fixed by hand, or force-deleted."""
+
+    code = "broken_config"
+    status = 409
+
+
 class ContainerBusy(LWPError):
     code = "busy"
     status = 409

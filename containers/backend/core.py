@@ -13,17 +13,19 @@ import math
 import os
 import re
 import shutil
-import time
 
 from containers.backend import host, settings_keys
 from containers.backend.guard import ContainerLocks, run_with_deadline
+from containers.backend.operations import (
+    FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
+    read_settings, start_container, stop_container, unfreeze_container, write_config_items,
+)
 from containers.backend.types import (
-    BROKEN, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo,
-    NetworkInterface, SettingsResult,
+    BROKEN, ContainerSummary, CreateResult, HostInfo, SettingsResult,
 )
 from containers.exceptions import (
-    ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState, LXCError,
-    LXCTimeout, LXCUnavailable, TemplateFailed,
+    BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState, LXCError,
+    LXCUnavailable, TemplateFailed,
 )
 
 NAME_MAX = 64
@@ -34,11 +36,9 @@ CONFIG_TEXT_LIMIT = 256 * 1024
 
 # Deadlines (seconds) of the calls whose duration does not depend on the user.
 READ_TIMEOUT = 15
-FREEZE_TIMEOUT = 15
 START_TIMEOUT = 60
 DESTROY_TIMEOUT = 300
 CONFIG_TIMEOUT = 15
-WAIT_STATE_TIMEOUT = 10
 MAX_STOP_TIMEOUT = 3600
 
 
@@ -144,7 +144,9 @@ class LXCBackend:
         try:
             container = lxc.Container(name, self.lxcpath)
         except RuntimeError:
-            raise LXCError(f"container {name!r} has a configuration liblxc cannot load") from None
+            raise BrokenConfig(
+                f"container {name!r} has a configuration liblxc cannot load: fix "
+                f"{os.path.join(self.lxcpath, name, 'config')} or delete it with force") from None
         if not container.defined:
             raise ContainerNotFound(f"container {name!r} does not exist")
         return container
@@ -193,14 +195,14 @@ class LXCBackend:
         state = container.state
         if cgroup_version is None:
             return ContainerSummary(name=name, state=state)
-        autostart = _config_item(container, settings_keys.AUTOSTART).strip() == "1"
+        autostart = config_item(container, settings_keys.AUTOSTART).strip() == "1"
         if state not in ("RUNNING", "FROZEN"):
             return ContainerSummary(name=name, state=state, autostart=autostart)
         memory_key = "memory.usage_in_bytes" if cgroup_version == 1 else "memory.current"
         return ContainerSummary(
             name=name, state=state, autostart=autostart,
             ipv4=host.ipv4_addresses_of_pid(container.init_pid),
-            memory_bytes=_int_or_none(_cgroup_value(container, memory_key)))
+            memory_bytes=int_or_none(cgroup_value(container, memory_key)))
 
     def exists(self, name):
         """True when `name` is defined here, also when its config is broken."""
@@ -216,7 +218,7 @@ class LXCBackend:
     def info(self, name):
         """Full figures for one container, raw; ContainerInfo.formatted() gives lxc-info's text."""
         version = host.cgroup_version()
-        return self._guarded(name, "info", lambda lxc, c: _gather_info(c, version),
+        return self._guarded(name, "info", lambda lxc, c: gather_info(c, version),
                              timeout=READ_TIMEOUT, lock=False)
 
     def config_text(self, name):
@@ -234,7 +236,7 @@ class LXCBackend:
     # ----- power actions --------------------------------------------------------------
 
     def start(self, name):
-        return self._guarded(name, "start", _start, timeout=START_TIMEOUT, capture_output=True)[0]
+        return self._guarded(name, "start", start_container, timeout=START_TIMEOUT, capture_output=True)[0]
 
     def _grace(self, timeout):
         """Seconds of graceful shutdown: the configured default or a checked number."""
@@ -248,7 +250,7 @@ class LXCBackend:
 
     def stop(self, name, *, timeout=None, force=False):
         grace = self._grace(timeout)
-        return self._guarded(name, "stop", lambda lxc, c: _stop(c, grace, force),
+        return self._guarded(name, "stop", lambda lxc, c: stop_container(c, grace, force),
                              timeout=grace + START_TIMEOUT)
 
     def restart(self, name, *, timeout=None, force=False):
@@ -258,19 +260,19 @@ class LXCBackend:
             if container.state not in ("RUNNING", "FROZEN"):
                 raise InvalidState(f"container {name!r} is {container.state}; only a running "
                                    "or frozen container can be restarted")
-            _stop(container, grace, force)
-            return _start(lxc, container)
+            stop_container(container, grace, force)
+            return start_container(lxc, container)
 
         return self._guarded(name, "restart", restart, timeout=grace + 2 * START_TIMEOUT,
                              capture_output=True)[0]
 
     def freeze(self, name):
         version = host.cgroup_version()
-        return self._guarded(name, "freeze", lambda lxc, c: _freeze(c, version),
+        return self._guarded(name, "freeze", lambda lxc, c: freeze_container(c, version),
                              timeout=FREEZE_TIMEOUT)
 
     def unfreeze(self, name):
-        return self._guarded(name, "unfreeze", _unfreeze, timeout=FREEZE_TIMEOUT)
+        return self._guarded(name, "unfreeze", unfreeze_container, timeout=FREEZE_TIMEOUT)
 
     # ----- life cycle -----------------------------------------------------------------
 
@@ -357,6 +359,9 @@ class LXCBackend:
 
         with contextlib.suppress(LXCError, RuntimeError):
             run_with_deadline(destroy_in_child, timeout=DESTROY_TIMEOUT, what=f"clean-up of {name!r}")
+        self._remove_directory(name)
+
+    def _remove_directory(self, name):
         directory = self._dir_of(name)
         if os.path.lexists(directory) and os.path.dirname(directory) == os.path.normpath(self.lxcpath):
             shutil.rmtree(directory, ignore_errors=True)
@@ -365,7 +370,7 @@ class LXCBackend:
         """Destroy a stopped container (force: stop it first) with its snapshots."""
 
         def destroy(lxc, container):
-            clones = _dependent_clones(container)
+            clones = dependent_clones(container)
             if clones:  # liblxc refuses to destroy the base of an overlay clone, with no reason given
                 raise InvalidState(f"container {name!r} is the base of the snapshot clones "
                                    f"{', '.join(clones)}; destroy them first")
@@ -373,7 +378,7 @@ class LXCBackend:
                 if not force:
                     raise InvalidState(f"container {name!r} is {container.state}; stop it first "
                                        "or ask for a forced delete")
-                _stop(container, 0, True)
+                stop_container(container, 0, True)
             snapshots = [snap[0] for snap in (container.snapshot_list() or ())]
             if snapshots and not with_snapshots:
                 raise InvalidState(f"container {name!r} has {len(snapshots)} snapshots")
@@ -384,13 +389,28 @@ class LXCBackend:
                 raise LXCError(f"liblxc could not destroy {name!r}")
             return True
 
-        return self._guarded(name, "destroy", destroy, timeout=DESTROY_TIMEOUT)
+        try:
+            return self._guarded(name, "destroy", destroy, timeout=DESTROY_TIMEOUT)
+        except BrokenConfig:
+            if not force:
+                raise
+            return self._destroy_broken(name)
+
+    def _destroy_broken(self, name):
+        """Remove a container liblxc cannot load (so cannot destroy): its directory goes."""
+        with self.locks.hold([name], wait=self.lock_wait):
+            active = load_lxc().list_containers(active=True, defined=False, config_path=self.lxcpath)
+            if name in active:
+                raise InvalidState(f"container {name!r} is still running although its configuration "
+                                   "can no longer be loaded; fix the config and stop it first")
+            self._remove_directory(name)
+        return True
 
     # ----- settings -------------------------------------------------------------------
 
     def get_settings(self, name):
         version = host.cgroup_version()
-        return self._guarded(name, "settings", lambda lxc, c: _read_settings(c, version),
+        return self._guarded(name, "settings", lambda lxc, c: read_settings(c, version),
                              timeout=CONFIG_TIMEOUT, lock=False)
 
     def update_settings(self, name, changes):
@@ -398,18 +418,18 @@ class LXCBackend:
         version = host.cgroup_version()
 
         def update(lxc, container):
-            current = _read_settings(container, version)
+            current = read_settings(container, version)
             clean = settings_keys.validate(changes, current=current)
-            if "network_link" in clean and not _config_item(container, "lxc.net.0.type"):
+            if "network_link" in clean and not config_item(container, "lxc.net.0.type"):
                 raise InvalidInput("this container has no network interface to link",
                                    fields={"network_link": "the container has no network interface"})
             wanted = dataclasses.replace(current, **clean)
             changed = [f for f in clean if getattr(current, f) != getattr(wanted, f)]
             if changed:
-                _write_items(container, settings_keys.config_items(wanted, version))
+                write_config_items(container, settings_keys.config_items(wanted, version))
             restart_needed = bool(changed) and container.state in ("RUNNING", "FROZEN") and any(
                 f not in ("autostart", "start_delay", "start_order") for f in changed)
-            return SettingsResult(settings=_read_settings(container, version), changed=changed,
+            return SettingsResult(settings=read_settings(container, version), changed=changed,
                                   restart_needed=restart_needed)
 
         return self._guarded(name, "settings update", update, timeout=CONFIG_TIMEOUT)
@@ -420,269 +440,3 @@ class LXCBackend:
         lxc = load_lxc()
         facts = host.host_facts(self.lxcpath)
         return HostInfo(lxc_version=lxc.version, lxcpath=self.lxcpath, **facts)
-
-
-# ----- functions that run inside the guarded child ----------------------------------------
-
-
-def _wait_for(container, state):
-    if not container.wait(state, WAIT_STATE_TIMEOUT):
-        raise LXCError(f"container {container.name!r} did not reach {state} "
-                       f"(it is {container.state})")
-
-
-def _start(lxc, container):
-    state = container.state
-    if state == "RUNNING":
-        raise InvalidState(f"container {container.name!r} is already RUNNING")
-    if state == "FROZEN":
-        raise InvalidState(f"container {container.name!r} is FROZEN; unfreeze it instead")
-    if state != "STOPPED":
-        raise InvalidState(f"container {container.name!r} is {state}; try again when it settles")
-    # close_fds: the monitor must not inherit the web server's listening socket.
-    if not container.start(useinit=False, daemonize=True, close_fds=True):
-        raise LXCError(f"liblxc could not start {container.name!r}")
-    _wait_for(container, "RUNNING")
-    return container.state
-
-
-def _stop(container, grace, force):
-    state = container.state
-    if state == "STOPPED":
-        raise InvalidState(f"container {container.name!r} is already STOPPED")
-    if state == "FROZEN" and not container.unfreeze():
-        raise LXCError(f"liblxc could not unfreeze {container.name!r} to stop it")
-    # shutdown(-1) would wait for ever and shutdown(0) does not wait at all: grace is
-    # always a whole number of seconds >= 1 here.
-    if not force and grace > 0 and container.shutdown(grace):
-        _wait_for(container, "STOPPED")
-        return container.state
-    if container.state != "STOPPED" and not container.stop():
-        raise LXCError(f"liblxc could not stop {container.name!r}")
-    _wait_for(container, "STOPPED")
-    return container.state
-
-
-def _freeze(container, version):
-    if container.state != "RUNNING":
-        raise InvalidState(f"container {container.name!r} is {container.state}; "
-                           "only a RUNNING container can be frozen")
-    if version == 1:
-        _freeze_v1(container)
-    # On v1 the cgroup is frozen by now: liblxc finds it so at once and tells the
-    # monitor, whose state is what every reader sees.
-    if not container.freeze():
-        raise LXCError(f"liblxc could not freeze {container.name!r}")
-    _wait_for(container, "FROZEN")
-    return container.state
-
-
-def _freeze_v1(container):
-    """Freeze the v1 freezer cgroup, asking again until every task is frozen.
-
-    liblxc writes FROZEN once and then polls for ever: a task that is forking at
-    that moment leaves the cgroup FREEZING until FROZEN is written again, and the
-    container half frozen. Here FROZEN is rewritten each second, and a container
-    that still cannot be frozen is thawed back rather than left half frozen.
-    """
-    deadline = time.monotonic() + FREEZE_TIMEOUT - 5
-    while time.monotonic() < deadline:
-        if not container.set_cgroup_item("freezer.state", "FROZEN"):
-            raise LXCError(f"liblxc could not freeze {container.name!r}")
-        if wait_until(lambda: _cgroup_value(container, "freezer.state") == "FROZEN", 1, 0.02):
-            return
-    container.set_cgroup_item("freezer.state", "THAWED")
-    raise LXCError(f"container {container.name!r} could not be frozen (a task would not stop); "
-                   "it was left running")
-
-
-def _unfreeze(lxc, container):
-    if container.state != "FROZEN":
-        raise InvalidState(f"container {container.name!r} is {container.state}; "
-                           "only a FROZEN container can be unfrozen")
-    if not container.unfreeze():
-        raise LXCError(f"liblxc could not unfreeze {container.name!r}")
-    _wait_for(container, "RUNNING")
-    return container.state
-
-
-def _dependent_clones(container):
-    """Names of the snapshot (overlay) clones made from this container, from liblxc's own record.
-
-    lxc_snapshots holds an lxcpath line and a name line per clone still depending on it.
-    """
-    record = os.path.join(os.path.dirname(container.config_file_name), "lxc_snapshots")
-    try:
-        with open(record) as fh:
-            lines = [line.strip() for line in fh if line.strip()]
-    except OSError:
-        return []
-    return lines[1::2]
-
-
-def _config_item(container, key):
-    """A config value as one string; '' when unset or not a key liblxc knows."""
-    try:
-        value = container.get_config_item(key)
-    except KeyError:
-        return ""
-    if isinstance(value, list):
-        return value[-1] if value else ""
-    return value or ""
-
-
-def _running_item(container, key):
-    try:
-        return container.get_running_config_item(key) or ""
-    except KeyError:
-        return ""
-
-
-def _cgroup_value(container, key):
-    """A cgroup file's content, or None when this host or container cannot give it."""
-    try:
-        value = container.get_cgroup_item(key)
-    except (KeyError, ValueError):
-        return None
-    return value if isinstance(value, str) else None  # python3-lxc says False on failure
-
-
-def _int_or_none(text):
-    try:
-        return int(str(text).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-def _cpu_ns(container, version):
-    if version == 1:
-        return _int_or_none(_cgroup_value(container, "cpuacct.usage"))
-    for line in (_cgroup_value(container, "cpu.stat") or "").splitlines():
-        key, _, value = line.partition(" ")
-        if key == "usage_usec" and value.strip().isdigit():
-            return int(value) * 1000
-    return None
-
-
-def _blkio_bytes(container, version):
-    if version == 1:
-        # The last line of io_service_bytes is "Total N", the figure lxc-info prints.
-        lines = (_cgroup_value(container, "blkio.throttle.io_service_bytes") or "").split("\n")
-        last = next((line for line in reversed(lines) if line.strip()), "")
-        return _int_or_none(last[6:]) if last.startswith("Total") else None
-    text = _cgroup_value(container, "io.stat")
-    if text is None:
-        return None
-    total = 0
-    for field in text.split():
-        key, _, value = field.partition("=")
-        if key in ("rbytes", "wbytes") and value.isdigit():
-            total += int(value)
-    return total
-
-
-def _interfaces(container, running):
-    found = []
-    item = _running_item if running else _config_item
-    for index in range(64):
-        kind = item(container, f"lxc.net.{index}.type")
-        if not kind:
-            break
-        link = _config_item(container, f"lxc.net.{index}.link")
-        host_side = ""
-        if running:
-            host_side = item(container, f"lxc.net.{index}.veth.pair" if kind == "veth"
-                             else f"lxc.net.{index}.link")
-        found.append(NetworkInterface(index=index, type=kind, link=link, host_interface=host_side))
-    return found
-
-
-def _read_counter(interface, counter):
-    if not interface or "/" in interface:
-        return None
-    try:
-        with open(f"/sys/class/net/{interface}/statistics/{counter}") as fh:
-            return int(fh.read().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def _traffic(interfaces):
-    """(rx, tx) from the container's point of view: the host veth's tx is what it received."""
-    rx = tx = None
-    for interface in interfaces:
-        received = _read_counter(interface.host_interface, "tx_bytes")
-        sent = _read_counter(interface.host_interface, "rx_bytes")
-        if received is not None and sent is not None:
-            rx = (rx or 0) + received
-            tx = (tx or 0) + sent
-    return rx, tx
-
-
-def _gather_info(container, version):
-    state = container.state
-    running = state in ("RUNNING", "FROZEN")
-    pid = container.init_pid if running else None
-    ips = list(container.get_ips() or ()) if running else []
-    interfaces = _interfaces(container, running)
-    rx, tx = _traffic(interfaces) if running else (None, None)
-    return ContainerInfo(
-        name=container.name, state=state, pid=pid if pid and pid > 0 else None, ips=ips,
-        interfaces=interfaces,
-        cpu_ns=_cpu_ns(container, version) if running else None,
-        memory_bytes=_int_or_none(_cgroup_value(container, "memory.usage_in_bytes" if version == 1
-                                                 else "memory.current")) if running else None,
-        kmem_bytes=_int_or_none(_cgroup_value(container, "memory.kmem.usage_in_bytes"))
-        if running and version == 1 else None,
-        blkio_bytes=_blkio_bytes(container, version) if running else None,
-        rx_bytes=rx, tx_bytes=tx, cgroup_version=version,
-    )
-
-
-def _size_or_none(text):
-    try:
-        return settings_keys.parse_size(text)
-    except ValueError:
-        return None
-
-
-def _read_settings(container, version):
-    keys = settings_keys.KEYS[version]
-    memory = _size_or_none(_config_item(container, keys["memory_limit"]))
-    if version == 1:
-        total = _size_or_none(_config_item(container, keys["memory_and_swap"]))
-        swap = total - memory if total is not None and memory is not None and total >= memory else None
-        shares = _int_or_none(_config_item(container, keys["cpu_shares"]))
-    else:
-        swap = _size_or_none(_config_item(container, keys["swap_limit"]))
-        weight = _int_or_none(_config_item(container, keys["cpu_weight"]))
-        shares = settings_keys.weight_to_shares(weight) if weight else None
-    return ContainerSettings(
-        memory_limit=memory, swap_limit=swap,
-        cpuset=_config_item(container, keys["cpuset"]),
-        cpu_shares=shares,
-        autostart=_config_item(container, settings_keys.AUTOSTART).strip() == "1",
-        start_delay=_int_or_none(_config_item(container, settings_keys.START_DELAY)) or 0,
-        start_order=_int_or_none(_config_item(container, settings_keys.START_ORDER)) or 0,
-        network_link=_config_item(container, settings_keys.NETWORK_LINK),
-    )
-
-
-def _write_items(container, items):
-    for key, value in items:
-        with contextlib.suppress(KeyError):
-            container.clear_config_item(key)
-        if value is not None and not container.set_config_item(key, value):
-            raise InvalidInput(f"liblxc refused {key} = {value}", fields={key: "refused by liblxc"})
-    if not container.save_config():
-        raise LXCError(f"liblxc could not save the config of {container.name!r}")
-
-
-def wait_until(predicate, timeout, interval=0.05):
-    """Poll predicate until true or timeout; returns its last value (a test helper too)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)

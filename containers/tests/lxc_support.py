@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from containers.backend.core import load_lxc, wait_until
+from containers.backend.core import load_lxc
+from containers.backend.operations import wait_until
 from lwp import testing
 
 REPO = Path(__file__).resolve().parents[2]

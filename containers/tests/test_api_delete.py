@@ -71,3 +71,14 @@ def test_caller_without_delete_permission_is_403_and_the_container_stays(api, us
     name = make_container("del")
     assert_error(delete(api, getattr(tokens, who), name), 403, "permission_denied")
     assert exists(lxcpath, name)
+
+
+def test_container_with_a_broken_config_is_409_then_goes_with_force(api, users, tokens, make_container, lxcpath):
+    name = make_container("del")
+    with open(os.path.join(lxcpath, name, "config"), "wb") as fh:
+        fh.write(b"lxc.no.such.key = 1\n")
+    refused = delete(api, tokens.erin, name)
+    assert_error(refused, 409, "broken_config")
+    assert "force" in refused.body["error"] and exists(lxcpath, name)
+    assert delete(api, tokens.erin, name, "?force=1").status_code == 200
+    assert not exists(lxcpath, name)

@@ -10,7 +10,7 @@ import pytest
 from containers.backend import BROKEN
 from containers.backend.guard import run_with_deadline
 from containers.exceptions import (
-    ContainerBusy, ContainerExists, InvalidState, LXCError, LXCTimeout,
+    BrokenConfig, ContainerBusy, ContainerExists, InvalidState, LXCError, LXCTimeout,
 )
 from containers.tests.lxc_support import (
     adhoc, elapsed, leaves_nothing, listed, new_name, process_gone, run_python, set_raw_config,
@@ -50,9 +50,20 @@ def test_broken_config_is_listed_as_broken_next_to_healthy_ones(backend, make_co
 
 @pytest.mark.parametrize("call", ["info", "state", "start", "get_settings", "destroy"])
 def test_broken_container_gives_a_typed_error(backend, broken, call):
-    with pytest.raises(LXCError, match="configuration") as failure:
+    with pytest.raises(BrokenConfig, match="configuration") as failure:
         getattr(backend, call)(broken)
-    assert failure.value.status == 500
+    assert failure.value.status == 409
+    assert backend.exists(broken)
+
+
+def test_broken_container_can_be_force_deleted(backend, make_container):
+    name = make_container()
+    with open(os.path.join(backend.lxcpath, name, "config"), "wb") as fh:
+        fh.write(b"lxc.no.such.key = 1\n")
+    assert backend.destroy(name, force=True) is True
+    assert not backend.exists(name)
+    assert not os.path.lexists(os.path.join(backend.lxcpath, name))
+    assert name not in {s.name for s in backend.list_containers()}
 
 
 def test_broken_container_still_exists_and_its_config_can_be_read(backend, broken):
