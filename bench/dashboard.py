@@ -56,11 +56,21 @@ def make_containers(backend, bridge, count, running):
     return names
 
 
+def print_profile(render):
+    import cProfile  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+
+    profiler = cProfile.Profile()
+    profiler.runcall(render)
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--containers", type=int, default=200)
     parser.add_argument("--running", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--profile", action="store_true", help="print where one page render spends its time")
     args = parser.parse_args()
 
     import django  # noqa: PLC0415
@@ -104,6 +114,8 @@ def main():
             median, p95, size = timed(client, url, args.rounds)
             print(f"{label:36} median {median:7.1f} ms   p95 {p95:7.1f} ms   ({size // 1024} KiB, "
                   f"{args.rounds} rounds)")
+        if args.profile:
+            print_profile(lambda: client.get("/"))
     finally:
         print("cleaning up ...", flush=True)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up

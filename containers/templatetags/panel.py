@@ -1,6 +1,12 @@
 """Small formatting filters for the panel's templates."""
 
+from urllib.parse import quote
+
 from django import template
+from django.middleware.csrf import get_token
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from containers.backend import humanize_bytes
 
@@ -42,3 +48,72 @@ def percent(used, total):
 def checkbadge(status):
     """Host check status -> badge colour class."""
     return {"ok": "ok", "warning": "busy", "missing": "bad"}.get(status, "off")
+
+
+# ----- the dashboard's rows --------------------------------------------------------------
+# Rendered in Python, not with template tags: with 500 containers the template loop
+# cost more than the liblxc listing itself. The markup is the same the template made.
+
+_ROW_BUTTONS = {
+    "STOPPED": (("start", "btn-go", "Start"),),
+    "RUNNING": (("stop", "btn-halt", "Stop"), ("restart", "", "Restart"), ("freeze", "", "Freeze")),
+    "FROZEN": (("unfreeze", "btn-go", "Unfreeze"), ("stop", "btn-halt", "Stop")),
+}
+
+
+def _buttons(state, name):
+    return "\n        ".join(
+        f'<button type="submit" name="action" value="{verb}" class="btn btn-sm{" " + css if css else ""}" '
+        f'title="{label} {name}">{label}</button>'
+        for verb, css, label in _ROW_BUTTONS.get(state, ()))
+
+
+def _name_cell(row, name, url):
+    extra = ""
+    description = row.metadata.description if row.metadata is not None else ""
+    if description:
+        extra += f' <span class="sub">{escape(Truncator(description).chars(60))}</span>'
+    if row.error:
+        extra += f' <span class="sub error">{escape(row.error)}</span>'
+    return f'<td class="name" data-label="Name"><a href="{url}/">{name}</a>{extra}</td>'
+
+
+def _row_html(row, *, base, can_change, csrf_token, here):
+    name = escape(row.name)
+    state = row.state
+    url = escape(quote(base + row.name, safe="/"))
+    summary = row.summary
+    creator = row.metadata.created_by if row.metadata is not None else None
+    cells = [f'<tr data-name="{name}" data-state="{escape(state)}">']
+    if can_change:
+        cells.append(f'<td class="sel" data-label="Select"><input type="checkbox" name="names" value="{name}" '
+                     f'form="bulk-form" class="row-select" aria-label="Select {name}"></td>')
+    cells += [
+        _name_cell(row, name, url),
+        f'<td data-label="State"><span class="badge badge-{badge(state)}">{escape(state.lower())}</span></td>',
+        f'<td data-label="IPv4" class="mono">{escape(", ".join(summary.ipv4) if summary and summary.ipv4 else "—")}</td>',
+        f'<td data-label="Memory" class="num">{size(summary.memory_bytes if summary else None)}</td>',
+        f'<td data-label="Autostart">{"yes" if summary and summary.autostart else "—"}</td>',
+        f'<td data-label="Created by">{escape(creator.get_username()) if creator else "—"}</td>',
+    ]
+    if can_change:
+        cells.append(
+            f'<td class="actions">\n      <form method="post" action="{url}/action/" class="actions-form" '
+            f'hx-post="{url}/action/" hx-target="#container-table" hx-swap="outerHTML" '
+            f'hx-disabled-elt="find button">\n        <input type="hidden" name="csrfmiddlewaretoken" '
+            f'value="{csrf_token}"><input type="hidden" name="next" value="{here}">\n        '
+            f'{_buttons(state, name)}\n      </form></td>')
+    cells.append("</tr>")
+    return "\n  ".join(cells)
+
+
+@register.simple_tag(takes_context=True)
+def container_rows(context, rows):
+    """The <tr> of every listed container, with the buttons the user may use."""
+    options = {
+        "base": context["container_base"],
+        "can_change": bool(context["perms"]["containers"]["change_container"]),
+        "csrf_token": escape(get_token(context["request"])),
+        "here": escape(context["here"]),
+    }
+    return mark_safe("\n  ".join(_row_html(row, **options) for row in rows))  # noqa: S308 - every value escaped
