@@ -116,7 +116,12 @@ def action(request, name):
     if not form.is_valid():
         messages.error(request, "unknown action")
         return redirect_back(request, reverse("containers:detail", args=[name]))
-    verb = form.cleaned_data["action"]
+    _act_and_report(request, name, form.cleaned_data["action"])
+    return redirect_back(request, reverse("containers:detail", args=[name]))
+
+
+def _act_and_report(request, name, verb):
+    """Run one power action; its outcome becomes a message (a 403 still stops everything)."""
     try:
         state = services.perform_action(name=name, action=verb, user=request.user)
     except exceptions.PermissionDenied:
@@ -125,7 +130,6 @@ def action(request, name):
         messages.error(request, f"{name}: {error.message}")
     else:
         messages.success(request, f"{name}: {verb} done, now {state}")
-    return redirect_back(request, reverse("containers:detail", args=[name]))
 
 
 @require_POST
@@ -138,16 +142,8 @@ def bulk_action(request):
         for errors in form.errors.values():
             messages.error(request, "; ".join(errors))
         return redirect_back(request, reverse("containers:dashboard"))
-    verb = form.cleaned_data["action"]
     for name in form.cleaned_data["names"]:
-        try:
-            state = services.perform_action(name=name, action=verb, user=request.user)
-        except exceptions.PermissionDenied:
-            raise
-        except exceptions.LWPError as error:
-            messages.error(request, f"{name}: {error.message}")
-        else:
-            messages.success(request, f"{name}: {verb} done, now {state}")
+        _act_and_report(request, name, form.cleaned_data["action"])
     return redirect_back(request, reverse("containers:dashboard"))
 
 
