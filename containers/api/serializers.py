@@ -183,3 +183,60 @@ class TemplatesSerializer(serializers.Serializer):
     status = serializers.CharField(default="ok")
     templates = serializers.ListField(child=serializers.CharField())
     stores = serializers.ListField(child=serializers.CharField(), help_text="backing stores this host supports")
+
+
+# ----- settings ---------------------------------------------------------------------------
+
+
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string"}], "nullable": True})
+class SizeField(serializers.Field):
+    """Bytes as a number, or text such as "512M" or "2G"; null (or "max") removes the limit.
+
+    Only the type is checked here: the backend checks the value against the host.
+    """
+
+    default_error_messages = {"invalid": "must be a number of bytes, a size such as 512M, or null"}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class SettingsSerializer(serializers.Serializer):
+    """The settings users edit, as stored in the container's LXC config (sizes in bytes)."""
+
+    memory_limit = serializers.IntegerField(allow_null=True, help_text="bytes; null: no limit")
+    swap_limit = serializers.IntegerField(allow_null=True, help_text="bytes of swap on top of memory")
+    cpuset = serializers.CharField(help_text='CPUs it may use, e.g. "0-1,3"; empty: all')
+    cpu_shares = serializers.IntegerField(allow_null=True, help_text="2..262144 (cpu.weight on cgroup v2)")
+    autostart = serializers.BooleanField()
+    start_delay = serializers.IntegerField(help_text="seconds to wait after starting it at boot")
+    start_order = serializers.IntegerField()
+    network_link = serializers.CharField(help_text="bridge of the first network interface")
+    description = serializers.CharField(help_text="the panel's free-text note")
+
+
+class SettingsChangeSerializer(RefuseUnknownFields, serializers.Serializer):
+    """Only the fields given change; the others keep their value."""
+
+    memory_limit = SizeField(required=False, allow_null=True)
+    swap_limit = SizeField(required=False, allow_null=True)
+    cpuset = _optional_text(max_length=200)
+    cpu_shares = serializers.IntegerField(required=False, allow_null=True)
+    autostart = serializers.BooleanField(required=False)
+    start_delay = serializers.IntegerField(required=False)
+    start_order = serializers.IntegerField(required=False)
+    network_link = _optional_text(max_length=15)
+    description = _optional_text(max_length=2000)
+
+
+class SettingsResultSerializer(serializers.Serializer):
+    status = serializers.CharField(default="ok")
+    settings = SettingsSerializer()
+    changed = serializers.ListField(child=serializers.CharField(), help_text="the settings that changed")
+    restart_needed = serializers.BooleanField(help_text="true when a restart applies a change to the "
+                                                        "running container")

@@ -1,6 +1,6 @@
 """Container routes, each with and without its trailing slash (never a redirect)."""
 
-from containers.api.views import ContainerViewSet, HostView, TemplatesView
+from containers.api.views import ContainerSettingsView, ContainerViewSet, HostView, TemplatesView
 from lwp.api import both_slashes
 
 app_name = "containers-api"
@@ -9,6 +9,7 @@ urlpatterns = [
     *both_slashes("containers/", ContainerViewSet, "list", {"get": "list", "put": "create"}),
     *both_slashes("containers/<str:name>", ContainerViewSet, "detail",
                   {"get": "retrieve", "post": "change_state", "delete": "destroy"}),
+    *both_slashes("containers/<str:name>/settings", ContainerSettingsView, "settings"),
     *both_slashes("templates", TemplatesView, "templates"),
     *both_slashes("host", HostView, "host"),
 ]

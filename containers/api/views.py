@@ -132,6 +132,40 @@ class TemplatesView(ApiViewMixin, APIView):
                          "stores": services.list_backing_stores(user=request.user)})
 
 
+def _settings_body(name, user, result=None):
+    """The container's settings (with its description) as the settings routes answer them."""
+    stored = result.settings if result is not None else services.get_container_settings(name=name, user=user)
+    metadata = services.get_metadata(name=name)
+    settings = {**dataclasses.asdict(stored), "description": metadata.description if metadata else ""}
+    return {"status": "ok", "settings": settings, "changed": list(result.changed) if result else [],
+            "restart_needed": bool(result and result.restart_needed)}
+
+
+class ContainerSettingsView(ApiViewMixin, APIView):
+    @extend_schema(summary="A container's settings", parameters=[NAME_PARAMETER],
+                   responses={200: api.SettingsResultSerializer, **errors(400, 401, 403, 404, 409)})
+    def get(self, request, name):
+        return Response(api.SettingsResultSerializer(_settings_body(name, request.user)).data)
+
+    @extend_schema(
+        summary="Change a container's settings",
+        description="Memory and swap limits, cpuset, CPU shares, autostart with delay and order, "
+                    "network link, description. Only the fields given change; values are checked "
+                    "against this host and written with the keys its LXC accepts, so the container "
+                    "still starts. `restart_needed` says when a running container must restart.",
+        parameters=[NAME_PARAMETER], request=api.SettingsChangeSerializer,
+        responses={200: api.SettingsResultSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    def patch(self, request, name):
+        changes = _validated(api.SettingsChangeSerializer, request.data)
+        before = services.get_metadata(name=name)
+        result = services.update_container_settings(name=name, user=request.user, changes=changes)
+        body = _settings_body(name, request.user, result)
+        if "description" in changes and changes["description"] != (before.description if before else ""):
+            body["changed"].append("description")
+        return Response(api.SettingsResultSerializer(body).data)
+
+
 class HostSerializer(serializers.Serializer):
     status = serializers.CharField(default="ok")
     hostname = serializers.CharField()

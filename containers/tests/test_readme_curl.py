@@ -1,0 +1,66 @@
+"""The README's API examples work as pasted: its createtoken line and every curl line, in order.
+
+Each line is split as sh would split it (shlex) and run as an argv list, never by a
+shell; only the host:port, $TOKEN and the example's container name are substituted.
+"""
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lwp.testing import unique_name
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+EXAMPLE_URL = "http://127.0.0.1:5000"
+EXAMPLE_NAME = "demo"
+
+
+def api_section_commands():
+    """The shell lines of the README's "## API" section, in order."""
+    section = README.read_text().split("\n## API\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def createtoken_argv(line):
+    command = re.fullmatch(r'TOKEN=\$\((.*)\)', line).group(1)
+    argv = shlex.split(command)
+    assert argv[:2] == [".venv/bin/python", "manage.py"], argv
+    return [sys.executable, "manage.py", *argv[2:]]
+
+
+def run_curl(argv):
+    result = subprocess.run([*argv[:1], "--silent", "--output", "/dev/null", "--write-out", "%{http_code}",
+                             "--noproxy", "*", *argv[1:]], capture_output=True, text=True, timeout=120)
+    return int(result.stdout or 0)
+
+
+def test_every_api_example_in_the_readme_works_as_pasted(live_app, django_user_model, backend, bridge):
+    django_user_model.objects.create_superuser("admin", password="pw-admin")
+    lines = api_section_commands()
+    token_line = next(line for line in lines if line.startswith("TOKEN="))
+    made = subprocess.run(createtoken_argv(token_line), capture_output=True, text=True, timeout=60,
+                          env=live_app.env, cwd=README.parent, check=True)
+    token = made.stdout.strip()
+    name = unique_name("readme")
+    curl_lines = [line for line in lines if line.startswith("curl ")]
+    assert len(curl_lines) >= 8
+    try:
+        for line in curl_lines:
+            pasted = line.replace(EXAMPLE_URL, live_app.url).replace("$TOKEN", token)
+            status = run_curl(shlex.split(pasted.replace(EXAMPLE_NAME, name)))
+            assert 200 <= status < 300, (line, status)
+            if '"template"' in line:
+                # bin/lwp-run brings lxcbr0 up; the tests' private bridge stands in for it.
+                backend.update_settings(name, {"network_link": bridge.name})
+        deleted_by_the_readme = not backend.exists(name)
+    finally:
+        if backend.exists(name):
+            backend.destroy(name, force=True)
+    assert deleted_by_the_readme
