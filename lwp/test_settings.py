@@ -12,6 +12,9 @@ _run_dir = os.environ["LWP_TEST_RUN_DIR"]
 os.environ.setdefault("LWP_DATA_DIR", os.path.join(_run_dir, "data"))
 os.environ.setdefault("LWP_LXC_PATH", os.path.join(_run_dir, "lxc"))
 os.environ.setdefault("LWP_LOCK_WAIT", "2")
+# busybox halts in a second or two; under load a graceful stop may take longer, and tests
+# that stop several containers in a row must stay bounded.
+os.environ.setdefault("LWP_STOP_TIMEOUT", "10")
 
 from lwp.settings import *  # noqa: E402,F403
 
