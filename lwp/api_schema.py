@@ -15,7 +15,7 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERRORS = {
-    400: "invalid input: malformed body, missing or bad field (named in `fields`)",
+    400: "invalid input: a malformed request or body, a missing or bad field (named in `fields`)",
     401: "no token, or an unknown, revoked or expired one",
     403: "a read-only token writing, or the user lacks the permission",
     404: "no such container or token",
@@ -26,8 +26,13 @@ ERRORS = {
 
 
 def errors(*statuses):
-    """Error responses for extend_schema(responses=...), all in the one error shape."""
-    return {code: OpenApiResponse(ErrorSerializer, description=ERRORS[code]) for code in statuses}
+    """Error responses for extend_schema(responses=...), all in the one error shape.
+
+    400 is always among them: any route answers it to a request that is not well-formed
+    HTTP (a bad header, a bad Host), which gunicorn or Django refuse before the view runs.
+    """
+    return {code: OpenApiResponse(ErrorSerializer, description=ERRORS[code])
+            for code in sorted({400, *statuses})}
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
