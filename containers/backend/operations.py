@@ -7,6 +7,7 @@ containers.exceptions; LXCBackend in core.py decides locks and deadlines.
 
 import contextlib
 import os
+import tempfile
 import time
 
 from containers.backend import settings_keys
@@ -30,11 +31,24 @@ def start_container(lxc, container):
         raise InvalidState(f"container {container.name!r} is FROZEN; unfreeze it instead")
     if state != "STOPPED":
         raise InvalidState(f"container {container.name!r} is {state}; try again when it settles")
-    # close_fds: the monitor must not inherit the web server's listening socket.
-    if not container.start(useinit=False, daemonize=True, close_fds=True):
-        raise LXCError(f"liblxc could not start {container.name!r}")
+    with tempfile.NamedTemporaryFile(prefix="lwp-start-", suffix=".log") as log:
+        # liblxc says why a start failed only in its log: point it (in memory, never saved) at ours.
+        container.set_config_item("lxc.log.file", log.name)
+        container.set_config_item("lxc.log.level", "ERROR")
+        # close_fds: the monitor must not inherit the web server's listening socket.
+        if not container.start(useinit=False, daemonize=True, close_fds=True):
+            reason = first_error_line(log.read().decode("utf-8", "replace"))
+            raise LXCError(f"liblxc could not start {container.name!r}" + (f": {reason}" if reason else ""))
     _wait_for(container, "RUNNING")
     return container.state
+
+
+def first_error_line(log_text):
+    """The first ERROR of a liblxc log, without its timestamp and source location: the cause."""
+    for line in log_text.splitlines():
+        if " ERROR " in line:
+            return line.split(" - ")[-1].strip()[:300]
+    return ""
 
 
 def stop_container(container, grace, force):

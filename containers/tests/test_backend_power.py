@@ -4,7 +4,7 @@ import signal
 
 import pytest
 
-from containers.exceptions import InvalidInput, InvalidState
+from containers.exceptions import InvalidInput, InvalidState, LXCError
 from containers.tests.lxc_support import elapsed, set_raw_config
 
 
@@ -106,3 +106,16 @@ def test_action_in_the_wrong_state_is_refused_naming_the_state(backend, make_con
         getattr(backend, action)(name)
     assert refusal.value.status == 409
     assert backend.state(name) == state
+
+
+def test_failed_start_says_why_and_saves_no_log_setting(backend, make_container, lxcpath):
+    name = make_container()
+    set_raw_config(lxcpath, name, [("lxc.net.0.link", "lwp-gone0")])  # a bridge that does not exist
+    with open(f"{lxcpath}/{name}/config") as fh:
+        before = fh.read()
+    with pytest.raises(LXCError, match="lwp-gone0") as failure:
+        backend.start(name)
+    assert "could not start" in failure.value.message
+    assert backend.state(name) == "STOPPED"
+    with open(f"{lxcpath}/{name}/config") as fh:
+        assert fh.read() == before
