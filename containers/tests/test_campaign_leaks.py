@@ -7,8 +7,10 @@ the server's log are searched for each token, raw and URL-encoded, and for any 1
 piece of it.
 """
 
+import contextlib
 import secrets
 import sqlite3
+import subprocess
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -38,12 +40,15 @@ def found_in(text, secrets_):
 def database_text(path):
     """Every row of every table, as text, plus the file's own bytes decoded loosely."""
     rows = []
-    with sqlite3.connect(path) as connection:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
         tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for table in tables:
             rows += [repr(row) for row in connection.execute(f'SELECT * FROM "{table}"')]  # noqa: S608 - own names
-    with open(path, "rb") as fh:
-        rows.append(fh.read().decode("latin-1"))
+    # Read by another process: closing a plain open() of the database here would drop every
+    # POSIX lock this process's SQLite connections hold on it, and a server worker would then
+    # take itself for the last user and delete the shared -shm file under everyone's feet.
+    raw = subprocess.run(["cat", "--", path], capture_output=True, check=True, timeout=30).stdout
+    rows.append(raw.decode("latin-1"))
     return "\n".join(rows)
 
 

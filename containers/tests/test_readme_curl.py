@@ -1,16 +1,18 @@
 """The README's API examples work as pasted: its createtoken line and every curl line, in order.
 
-Each line is split as sh would split it (shlex) and run as an argv list, never by a
-shell; only the host:port, $TOKEN and the example's container name are substituted.
+Each curl line is split as sh would split it (shlex) and run as an argv list, never by a
+shell; only the host:port, $TOKEN and the example's container name are substituted. The
+createtoken line's arguments run through call_command, against the test database.
 """
 
+import io
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from lwp.testing import unique_name
 
@@ -28,11 +30,12 @@ def api_section_commands():
     return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
 
 
-def createtoken_argv(line):
+def createtoken_arguments(line):
+    """The manage.py arguments of the README's `TOKEN=$(.venv/bin/python manage.py ...)` line."""
     command = re.fullmatch(r'TOKEN=\$\((.*)\)', line).group(1)
     argv = shlex.split(command)
     assert argv[:2] == [".venv/bin/python", "manage.py"], argv
-    return [sys.executable, "manage.py", *argv[2:]]
+    return argv[2:]
 
 
 def run_curl(argv):
@@ -45,9 +48,9 @@ def test_every_api_example_in_the_readme_works_as_pasted(live_app, django_user_m
     django_user_model.objects.create_superuser("admin", password="pw-admin")
     lines = api_section_commands()
     token_line = next(line for line in lines if line.startswith("TOKEN="))
-    made = subprocess.run(createtoken_argv(token_line), capture_output=True, text=True, timeout=60,
-                          env=live_app.env, cwd=README.parent, check=True)
-    token = made.stdout.strip()
+    printed = io.StringIO()
+    call_command(*createtoken_arguments(token_line), stdout=printed)  # in-process: the test's database
+    token = printed.getvalue().strip()
     name = unique_name("readme")
     curl_lines = [line for line in lines if line.startswith("curl ")]
     assert len(curl_lines) >= 8
