@@ -3,6 +3,7 @@
 A bad value stops start-up with ImproperlyConfigured naming the variable.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -95,6 +96,16 @@ def database_from_url(url):
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parts.scheme!r} is not supported (sqlite, postgres)")
 
 
+def is_loopback(host):
+    """True for 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def parse_bind(value):
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -115,6 +126,16 @@ LWP_TOKEN_PEPPER = envstr("LWP_TOKEN_PEPPER", "") or persistent_secret(DATA_DIR 
 DEBUG = envbool("LWP_DEBUG", False)
 LWP_BIND = envstr("LWP_BIND", "127.0.0.1:5000")
 BIND_HOST, BIND_PORT = parse_bind(LWP_BIND)
+# HTTPS: on whenever the panel listens beyond loopback, unless LWP_TLS=off (behind a reverse
+# proxy). The certificate is LWP_TLS_CERT/LWP_TLS_KEY, or one generated once into the data dir.
+LWP_TLS = envstr("LWP_TLS", "auto").strip().lower()
+if LWP_TLS not in ("auto", "on", "off"):
+    raise ImproperlyConfigured(f"LWP_TLS={LWP_TLS!r} is not auto, on or off")
+LWP_TLS_CERT = envstr("LWP_TLS_CERT", "") or None
+LWP_TLS_KEY = envstr("LWP_TLS_KEY", "") or None
+if bool(LWP_TLS_CERT) != bool(LWP_TLS_KEY):
+    raise ImproperlyConfigured("LWP_TLS_CERT and LWP_TLS_KEY go together: set both or neither")
+SERVE_HTTPS = LWP_TLS == "on" or (LWP_TLS == "auto" and not is_loopback(BIND_HOST))
 ALLOWED_HOSTS = envlist("LWP_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", BIND_HOST])
 CSRF_TRUSTED_ORIGINS = envlist("LWP_CSRF_TRUSTED_ORIGINS", [])
 
