@@ -7,11 +7,12 @@ Container model, calls the backend, and records what the panel owns.
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from containers import hostcheck
-from containers.backend import ContainerSummary, get_backend
+from containers.backend import VETTED_TEMPLATES, ContainerSummary, get_backend
 from containers.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
 from containers.models import Container
 
@@ -101,7 +102,9 @@ def stop_container(*, name, user, timeout=None, force=False):
 def create_container(*, name, template, user, store="dir", extra_args=(), description=""):
     """Create from a template; returns the backend's CreateResult (with the template output)."""
     require_permission(user, ADD)
-    result = get_backend().create(name, template=template, store=store or "dir", args=extra_args)
+    _check_template_offered(template, user)
+    result = get_backend().create(name, template=template, store=store or "dir", args=extra_args,
+                                  trusted=user.is_superuser)
     _record_creation(name=name, user=user, template=template, description=description)
     log.info("%s: created from template %s by %s", name, template, user)
     return result
@@ -144,8 +147,24 @@ def update_container_settings(*, name, user, changes):
 
 
 def list_templates(*, user):
+    """The templates `user` may create from: the one list the API, the panel and the checks use.
+
+    LWP_TEMPLATES (default: the vetted ones) limits what is offered at all; a template LWP does
+    not vet can read host files or run a config of the user's choosing, so only a superuser,
+    already root-equivalent, is offered one.
+    """
     require_permission(user, VIEW)
-    return get_backend().templates()
+    on_host = get_backend().templates()
+    wanted = settings.LWP_TEMPLATES if settings.LWP_TEMPLATES is not None else VETTED_TEMPLATES
+    return [t for t in on_host if t in wanted and (t in VETTED_TEMPLATES or user.is_superuser)]
+
+
+def _check_template_offered(template, user):
+    offered = list_templates(user=user)
+    if template not in offered:
+        shown = template[:80] if isinstance(template, str) else type(template).__name__
+        message = f"{shown!r} is not offered here; choose one of: {', '.join(offered) or 'none'}"
+        raise InvalidInput(f"template {message}", fields={"template": message})
 
 
 def list_backing_stores(*, user):

@@ -142,6 +142,9 @@ CSRF_TRUSTED_ORIGINS = envlist("LWP_CSRF_TRUSTED_ORIGINS", [])
 # liblxc: None means liblxc's own default lxcpath (lxc.lxcpath, usually /var/lib/lxc).
 LWP_LXC_PATH = envstr("LWP_LXC_PATH", "") or None
 LWP_TEMPLATES_DIR = envstr("LWP_TEMPLATES_DIR", "/usr/share/lxc/templates")
+# Templates the panel offers at all (comma-separated); None: the vetted ones this host has.
+# Templates LWP does not vet (local, oci, ...) are offered to superusers only.
+LWP_TEMPLATES = envlist("LWP_TEMPLATES", None)
 LWP_LOCK_DIR = Path(envstr("LWP_LOCK_DIR", str(DATA_DIR / "locks")))
 # Seconds a request waits for another operation on the same container before "busy".
 LWP_LOCK_WAIT = envint("LWP_LOCK_WAIT", 5, minimum=0, maximum=600)

@@ -2,7 +2,8 @@
 
 import functools
 
-from containers.backend.core import LXCBackend, validate_name, validate_template_args
+from containers.backend.core import LXCBackend, validate_name
+from containers.backend.template_args import VETTED_TEMPLATES
 from containers.backend.formatting import humanize_bytes, humanize_cpu_ns
 from containers.backend.types import (
     BROKEN, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo,
@@ -12,7 +13,7 @@ from containers.backend.types import (
 __all__ = [
     "BROKEN", "ContainerInfo", "ContainerSettings", "ContainerSummary", "CreateResult",
     "HostInfo", "LXCBackend", "NetworkInterface", "SettingsResult", "get_backend",
-    "humanize_bytes", "humanize_cpu_ns", "validate_name", "validate_template_args",
+    "humanize_bytes", "humanize_cpu_ns", "validate_name", "VETTED_TEMPLATES",
 ]
 
 

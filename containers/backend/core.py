@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 
-from containers.backend import host, settings_keys
+from containers.backend import host, settings_keys, template_args
 from containers.backend.guard import ContainerLocks, run_with_deadline
 from containers.backend.operations import (
     FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
@@ -30,8 +30,6 @@ from containers.exceptions import (
 
 NAME_MAX = 64
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-MAX_TEMPLATE_ARGS = 64
-MAX_TEMPLATE_ARG_LENGTH = 4096
 CONFIG_TEXT_LIMIT = 256 * 1024
 
 # Deadlines (seconds) of the calls whose duration does not depend on the user.
@@ -62,38 +60,6 @@ def validate_name(name, field="name"):
         raise InvalidName(f"{field} {name[:80]!r} is not a valid container name: {message}",
                           fields={field: message})
     return name
-
-
-# Options liblxc itself hands every template. Given again in xargs they would win (getopt keeps
-# the last) and point the template at a path outside the lxcpath, e.g. --rootfs=/ as root. GNU
-# getopt also accepts any unambiguous prefix (--ro=/), and short options may be clustered (-hp/).
-_RESERVED_LONG_OPTIONS = ("path", "name", "rootfs", "mapped-uid", "mapped-gid")
-_RESERVED_SHORT_OPTIONS = "pn"
-
-
-def _sets_reserved_option(arg):
-    if arg.startswith("--"):
-        option = arg[2:].split("=", 1)[0]
-        return bool(option) and any(reserved.startswith(option) for reserved in _RESERVED_LONG_OPTIONS)
-    return arg.startswith("-") and any(letter in _RESERVED_SHORT_OPTIONS for letter in arg[1:])
-
-
-def validate_template_args(args):
-    """Template arguments: a list of plain strings, handed to the template as argv."""
-    if not isinstance(args, (list, tuple)) or not all(isinstance(a, str) for a in args):
-        raise InvalidInput("xargs must be a list of strings", fields={"xargs": "must be a list of strings"})
-    if len(args) > MAX_TEMPLATE_ARGS:
-        message = f"at most {MAX_TEMPLATE_ARGS} arguments"
-        raise InvalidInput(f"xargs: {message}", fields={"xargs": message})
-    for arg in args:
-        if "\x00" in arg or len(arg) > MAX_TEMPLATE_ARG_LENGTH:
-            message = f"each argument must be under {MAX_TEMPLATE_ARG_LENGTH} characters, without NUL"
-            raise InvalidInput(f"xargs: {message}", fields={"xargs": message})
-        if _sets_reserved_option(arg):
-            message = (f"{arg[:40]!r} would override an option LXC sets itself (--path, --name, --rootfs, "
-                       "--mapped-uid, --mapped-gid, -p, -n); give a short option's value as its own argument")
-            raise InvalidInput(f"xargs: {message}", fields={"xargs": message})
-    return list(args)
 
 
 def _last_error_line(output):
@@ -286,14 +252,19 @@ class LXCBackend:
         stores = self.backing_stores()
         return stores + ["overlay"] if host.overlay_available() else stores
 
-    def create(self, name, *, template, store="dir", args=()):
-        """Create `name` from a template; on any failure nothing of it is left behind."""
+    def create(self, name, *, template, store="dir", args=(), trusted=False):
+        """Create `name` from a template; on any failure nothing of it is left behind.
+
+        Arguments are checked against the template's allowed options (template_args);
+        `trusted` (a superuser) may also hand free arguments to a template LWP does not vet.
+        """
         validate_name(name)
-        args = validate_template_args(args)
         self._check_choice("template", template, self.templates())
+        args = template_args.validate(template, args, trusted=trusted)
         self._check_choice("store", store, self.backing_stores())
         path = host.template_path(self.templates_dir, template)
         lxc = load_lxc()
+        self._ensure_lxcpath()
 
         def create_in_child():
             container = lxc.Container(name, self.lxcpath)
@@ -321,6 +292,16 @@ class LXCBackend:
             raise InvalidInput(f"clone source {source!r} does not exist",
                                fields={"clone": f"container {source!r} does not exist"})
         return self._make(name, f"clone of {source!r}", clone_in_child, also_lock=[source])
+
+    def _ensure_lxcpath(self):
+        """Create a missing lxcpath (0755, as LXC's own tools do): liblxc fails there without a word."""
+        if os.path.isdir(self.lxcpath):
+            return
+        try:
+            os.makedirs(self.lxcpath, mode=0o755, exist_ok=True)
+            os.chmod(self.lxcpath, 0o755)  # not the server's private umask: containers live here
+        except OSError as exc:
+            raise LXCError(f"cannot create the container directory {self.lxcpath}: {exc.strerror}") from None
 
     def _check_choice(self, field, value, choices):
         if not isinstance(value, str) or value not in choices:

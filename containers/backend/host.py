@@ -52,7 +52,7 @@ _CPU_LIST = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
 
 def parse_cpu_list(text):
     """'0-2,5' -> {0, 1, 2, 5}; ValueError when it is not a cpuset list."""
-    if not _CPU_LIST.match(text):
+    if not _CPU_LIST.fullmatch(text):
         raise ValueError(f"{text!r} is not a CPU list such as 0-1,3")
     cpus = set()
     for part in text.split(","):

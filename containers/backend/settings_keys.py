@@ -36,6 +36,9 @@ NETWORK_LINK = "lxc.net.0.link"
 EDITABLE = ("memory_limit", "swap_limit", "cpuset", "cpu_shares", "autostart",
             "start_delay", "start_order", "network_link")
 
+# A Linux interface name as LWP accepts it (IFNAMSIZ: 15 characters). Checked before the value
+# reaches the config file, where a newline would start a key of its own.
+_INTERFACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,14}")
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
@@ -139,7 +142,10 @@ def validate(changes, *, current):
             clean[field] = _as_int(changes[field], field, errors, 0, MAX_DELAY)
     if "network_link" in changes:
         link = str(changes["network_link"] or "").strip()
-        if not host.is_bridge(link):
+        if not _INTERFACE_NAME.fullmatch(link):
+            errors["network_link"] = (f"{link[:40]!r} is not an interface name (1 to 15 letters, digits, "
+                                      "'.', '_' or '-', starting with a letter or digit)")
+        elif not host.is_bridge(link):
             errors["network_link"] = f"{link!r} is not a bridge on this host"
         clean["network_link"] = link
     if errors:
