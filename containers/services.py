@@ -146,6 +146,24 @@ def update_container_settings(*, name, user, changes):
     return result
 
 
+def names_on_host(*, user):
+    """The names of the containers that exist on this host (one liblxc pass)."""
+    require_permission(user, VIEW)
+    return {summary.name for summary in get_backend().list_containers()}
+
+
+def forget_orphaned_metadata(*, names, user):
+    """Delete the metadata of those `names` whose container is gone; returns the names deleted.
+
+    A container destroyed behind the panel's back (lxc-destroy) leaves its row: it would
+    otherwise pass its creator and description on to a new container of the same name.
+    """
+    require_permission(user, DELETE)
+    orphans = sorted(set(names) - names_on_host(user=user))
+    Container.objects.filter(name__in=orphans).delete()
+    return orphans
+
+
 def list_templates(*, user):
     """The templates `user` may create from: the one list the API, the panel and the checks use.
 

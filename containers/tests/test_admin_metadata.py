@@ -1,0 +1,57 @@
+"""Container metadata in the admin: history nobody rewrites, and rows whose container is gone."""
+
+import pytest
+
+from containers.models import Container
+from lwp import testing
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/containers/container/"
+
+
+def test_creator_template_and_name_cannot_be_rewritten(client, users, make_container):
+    name = make_container("hist")
+    meta = Container.objects.create(name=name, template="busybox", created_by=users.erin)
+    client.force_login(users.alice)
+    page = client.get(f"{CHANGELIST}{meta.pk}/change/").content.decode()
+    for field in ("created_by", "template", "clone_of", "name"):
+        assert f'name="{field}"' not in page, field
+    response = client.post(f"{CHANGELIST}{meta.pk}/change/", {
+        "name": "other-name", "created_by": users.alice.pk, "template": "local", "description": "new words"})
+    assert response.status_code == 302
+    meta.refresh_from_db()
+    assert (meta.name, meta.created_by, meta.template, meta.description) == (
+        name, users.erin, "busybox", "new words")
+
+
+def test_rows_of_containers_destroyed_behind_the_panels_back_show_as_orphans(client, users, make_container,
+                                                                              backend):
+    present = make_container("here")
+    gone = make_container("gone")
+    Container.objects.create(name=present, created_by=users.erin)
+    Container.objects.create(name=gone, created_by=users.erin)
+    testing.run(["lxc-destroy", "-P", backend.lxcpath, "-n", gone])  # as a sysadmin would, outside LWP
+    client.force_login(users.alice)
+    listed = {row.name: row.on_host for row in client.get(CHANGELIST).context["cl"].result_list}
+    assert listed[present] is True and listed[gone] is False
+    orphans = client.get(CHANGELIST, {"on_host": "no"}).context["cl"].result_list
+    assert [row.name for row in orphans] == [gone]
+
+
+def test_forget_orphans_deletes_only_rows_whose_container_is_gone(client, users, make_container, backend):
+    present = make_container("here")
+    kept = Container.objects.create(name=present)
+    orphan = Container.objects.create(name="never-existed-here")
+    client.force_login(users.alice)
+    client.post(CHANGELIST, {"action": "forget_orphans", "_selected_action": [kept.pk, orphan.pk]})
+    assert list(Container.objects.values_list("name", flat=True)) == [present]
+
+
+def test_forget_orphans_needs_delete_permission(client, users):
+    orphan = Container.objects.create(name="never-existed-here")
+    users.dave.is_staff = True
+    users.dave.save()
+    client.force_login(users.dave)
+    client.post(CHANGELIST, {"action": "forget_orphans", "_selected_action": [orphan.pk]})
+    assert Container.objects.filter(pk=orphan.pk).exists()
