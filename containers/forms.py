@@ -133,9 +133,14 @@ class CreateForm(PanelForm):
                                            "(quote an argument that has spaces)")
     description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, templates=(), stores=(), **kwargs):
+    def __init__(self, *args, templates=(), stores=(), arguments=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = [(t, t) for t in templates]
+        if arguments:
+            self.fields["extra_args"].help_text = "Allowed: " + "; ".join(
+                f"{template}: " + ("any (not vetted by LWP)" if options is None else
+                                   f"{', '.join(options)}, each with a plain word" if options else "none")
+                for template, options in arguments.items())
         self.fields["store"].choices = [(s, s) for s in stores]
         if "busybox" in templates:
             self.fields["template"].initial = "busybox"

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from containers import hostcheck
-from containers.backend import VETTED_TEMPLATES, ContainerSummary, get_backend
+from containers.backend import VETTED_TEMPLATES, ContainerSummary, allowed_options, get_backend
 from containers.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
 from containers.models import Container
 
@@ -175,6 +175,11 @@ def list_templates(*, user):
     on_host = get_backend().templates()
     wanted = settings.LWP_TEMPLATES if settings.LWP_TEMPLATES is not None else VETTED_TEMPLATES
     return [t for t in on_host if t in wanted and (t in VETTED_TEMPLATES or user.is_superuser)]
+
+
+def template_arguments(*, user):
+    """{template: the options it accepts, or None where a superuser may give any} for `user`."""
+    return {template: allowed_options(template) for template in list_templates(user=user)}
 
 
 def _check_template_offered(template, user):

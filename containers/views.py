@@ -278,7 +278,8 @@ def delete(request, name):
 @panel_view
 def create(request):
     services.require_permission(request.user, services.ADD)
-    choices = {"templates": services.list_templates(user=request.user),
+    arguments = services.template_arguments(user=request.user)
+    choices = {"templates": list(arguments), "arguments": arguments,
                "stores": services.list_backing_stores(user=request.user)}
     form = CreateForm(request.POST or None, **choices)
     output = ""

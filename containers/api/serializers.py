@@ -183,6 +183,10 @@ class TemplatesSerializer(serializers.Serializer):
     status = serializers.CharField(default="ok")
     templates = serializers.ListField(child=serializers.CharField())
     stores = serializers.ListField(child=serializers.CharField(), help_text="backing stores this host supports")
+    arguments = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(), allow_null=True),
+        help_text="per template, the options `xargs` may give (each followed by a plain word); "
+                  "null: a template LWP does not vet, offered to superusers, which takes any")
 
 
 # ----- settings ---------------------------------------------------------------------------

@@ -127,8 +127,8 @@ class TemplatesView(ApiViewMixin, APIView):
     @extend_schema(summary="Templates and backing stores this host offers",
                    responses={200: api.TemplatesSerializer, **errors(401, 403)})
     def get(self, request):
-        return Response({"status": "ok",
-                         "templates": services.list_templates(user=request.user),
+        arguments = services.template_arguments(user=request.user)
+        return Response({"status": "ok", "templates": list(arguments), "arguments": arguments,
                          "stores": services.list_backing_stores(user=request.user)})
 
 

@@ -3,7 +3,7 @@
 import functools
 
 from containers.backend.core import LXCBackend, validate_name
-from containers.backend.template_args import VETTED_TEMPLATES
+from containers.backend.template_args import VETTED_TEMPLATES, allowed_options
 from containers.backend.formatting import humanize_bytes, humanize_cpu_ns
 from containers.backend.types import (
     BROKEN, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo,
@@ -13,7 +13,7 @@ from containers.backend.types import (
 __all__ = [
     "BROKEN", "ContainerInfo", "ContainerSettings", "ContainerSummary", "CreateResult",
     "HostInfo", "LXCBackend", "NetworkInterface", "SettingsResult", "get_backend",
-    "humanize_bytes", "humanize_cpu_ns", "validate_name", "VETTED_TEMPLATES",
+    "humanize_bytes", "humanize_cpu_ns", "validate_name", "VETTED_TEMPLATES", "allowed_options",
 ]
 
 

@@ -94,6 +94,11 @@ def _unvetted_args(template, args, trusted):
     return list(args)
 
 
+def allowed_options(template):
+    """The options `template` accepts here, or None for a template LWP does not vet."""
+    return sorted(TEMPLATE_OPTIONS[template]) if template in TEMPLATE_OPTIONS else None
+
+
 def validate(template, args, *, trusted=False):
     """The argv to hand `template`, or InvalidInput naming the first argument not allowed.
 

@@ -174,6 +174,10 @@ def test_unvetted_template_is_offered_to_superusers_only_when_listed(api, users,
         page = client.get(CREATE_PAGE)
         assert [value for value, _ in page.context["form"].fields["template"].choices] == offered[who]
     assert offered == {"alice": ["busybox", "local"], "erin": ["busybox"]}
+    arguments = api("GET", "/api/v1/templates", token=tokens.alice).body["arguments"]
+    assert arguments == {"busybox": [], "local": None}  # None: free arguments, superusers only
+    client.force_login(users.erin)
+    assert "busybox: none" in client.get(CREATE_PAGE).content.decode()
     settings.LWP_TEMPLATES = None  # the default: the vetted templates this host has
     default = api("GET", "/api/v1/templates", token=tokens.alice).body["templates"]
     assert "local" not in default and "oci" not in default and "busybox" in default
