@@ -57,3 +57,29 @@ def adhoc_dir_cleanup():
     for backend in backends:
         for summary in backend.list_containers():
             backend.destroy(summary.name, force=True)
+
+
+CLONE_SOURCES = ["../x", "/etc", "x;touch /tmp/lwp-clone-ran", "$(touch /tmp/lwp-clone-ran)", ".", "..",
+                 "x/../../..", "-rf", "x\n"]
+
+
+@pytest.mark.parametrize("source", CLONE_SOURCES)
+def test_hostile_clone_sources_are_400_and_copy_nothing(api, users, tokens, lxcpath, source):
+    before = set(os.listdir(lxcpath))
+    response = api("PUT", "/api/v1/containers/", token=tokens.erin, data={"name": "cl-copy", "clone": source})
+    assert_error(response, 400, "invalid")
+    assert "clone" in response.body["fields"]
+    assert set(os.listdir(lxcpath)) == before
+    assert not os.path.lexists("/tmp/lwp-clone-ran")
+
+
+@pytest.mark.parametrize("store", ["../x", "/tmp", "dir;touch /tmp/lwp-clone-ran", "loop:/etc/shadow", "btrfs\n"])
+def test_hostile_clone_stores_are_400_and_copy_nothing(api, users, tokens, make_container, lxcpath, store):
+    source = make_container("src")
+    before = set(os.listdir(lxcpath))
+    response = api("PUT", "/api/v1/containers/", token=tokens.erin,
+                   data={"name": "cl-store", "clone": source, "store": store})
+    assert_error(response, 400, "invalid")
+    assert "store" in response.body["fields"]
+    assert set(os.listdir(lxcpath)) == before
+    assert not os.path.lexists("/tmp/lwp-clone-ran")
