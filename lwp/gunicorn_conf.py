@@ -1,10 +1,18 @@
 """gunicorn settings for `bin/lwp-run` and the benchmark (one place, so both serve alike)."""
 
+import importlib
 import os
 
 from gunicorn.glogging import Logger
 
+from lwp import tls
+from lwp.datadir import PRIVATE_UMASK, use_private_umask
 from lwp.log_redaction import RedactTokens, redact
+
+# Master and workers create files 0600 (the SQLite -wal/-shm, sessions): set before the settings
+# make the data dir. gunicorn's own `umask` covers only its files (worker heartbeats, sockets).
+use_private_umask()
+umask = PRIVATE_UMASK
 
 bind = os.environ.get("LWP_BIND", "127.0.0.1:5000")
 # Sync workers: each request has the process to itself, which the forked liblxc calls
@@ -17,6 +25,22 @@ graceful_timeout = 10
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("LWP_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# HTTPS exactly when the settings say so (settings.SERVE_HTTPS: one rule for the app and the server).
+_settings = importlib.import_module(os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lwp.settings"))
+if _settings.SERVE_HTTPS:
+    _certificate = tls.server_certificate(_settings)  # bin/lwp-run's `ensuretls` already checked it
+    certfile, keyfile = str(_certificate.cert_file), str(_certificate.key_file)
+
+_ssl_contexts = {}
+
+
+def ssl_context(config, default_ssl_context_factory):
+    """One TLS context per worker: gunicorn would build one per connection (1.6 ms each, most of
+    it loading the system CA store, which a server that asks for no client certificate never uses)."""
+    pid = os.getpid()
+    if pid not in _ssl_contexts:
+        _ssl_contexts[pid] = default_ssl_context_factory()
+    return _ssl_contexts[pid]
 
 
 class RedactingLogger(Logger):

@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from lwp.datadir import DIR_MODE, FILE_MODE, make_private, make_sqlite_private
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -115,9 +117,10 @@ def parse_bind(value):
 
 DATA_DIR = Path(envstr("LWP_DATA_DIR", str(BASE_DIR / "data"))).resolve()
 try:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # 0700, every file 0600 (it holds session keys and secrets); fixes an older install's 0755/0644.
+    make_private(DATA_DIR)
 except OSError as exc:
-    raise ImproperlyConfigured(f"LWP_DATA_DIR={DATA_DIR}: cannot create it ({exc.strerror})") from None
+    raise ImproperlyConfigured(f"LWP_DATA_DIR={DATA_DIR}: cannot create it or make it private ({exc.strerror})") from None
 
 SECRET_KEY = envstr("LWP_SECRET_KEY", "") or persistent_secret(DATA_DIR / "secret_key")
 # Tokens are stored as HMAC digests keyed with this pepper, kept apart from SECRET_KEY.
@@ -204,6 +207,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several gunicorn workers share the file: wait for the write lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    make_sqlite_private(DATABASES["default"]["NAME"])  # also when DATABASE_URL puts it elsewhere
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -225,6 +229,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Django's storage chmods what it writes (default 0644), whatever the umask: collectstatic's copies too.
+FILE_UPLOAD_PERMISSIONS = FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIR_MODE
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 # The app serves its own static files (vendored htmx, styles) even before collectstatic has run.
 WHITENOISE_USE_FINDERS = True
