@@ -8,6 +8,7 @@ HTML error pages Django would otherwise send for /api/ paths.
 
 import json
 import logging
+import math
 from http import HTTPStatus
 
 from django.core.exceptions import TooManyFieldsSent
@@ -22,6 +23,7 @@ from rest_framework.views import set_rollback
 
 from containers.exceptions import LWPError
 from tokens.permissions import TokenPermissions
+from tokens.throttle import LockedOut
 
 log = logging.getLogger("lwp.api")
 
@@ -155,6 +157,7 @@ def _validation_message(fields):
 
 
 _DRF_CODES = {
+    LockedOut: "locked_out",  # before Throttled, its parent
     exceptions.NotAuthenticated: "unauthorized",
     exceptions.AuthenticationFailed: "unauthorized",
     exceptions.PermissionDenied: "permission_denied",
@@ -171,6 +174,8 @@ def _drf_response(exc):
     headers = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
+    if isinstance(exc, exceptions.Throttled) and exc.wait:
+        headers["Retry-After"] = str(math.ceil(exc.wait))
     if isinstance(exc, exceptions.ValidationError):
         fields = _field_messages(exc.detail)
         return Response(error_body(_validation_message(fields), "invalid", fields=fields),

@@ -21,6 +21,8 @@ ERRORS = {
     404: "no such container or token",
     409: "a state conflict: already exists, wrong state for the action, or busy",
     422: "the template or clone failed (see `output`)",
+    429: "locked_out: too many failed sign-ins or token attempts from this address (or for this "
+         "account); refused until the cool-off has passed (see Retry-After), even with a good token",
     504: "the template or clone ran past its deadline and was undone",
 }
 
@@ -30,9 +32,10 @@ def errors(*statuses):
 
     400 is always among them: any route answers it to a request that is not well-formed
     HTTP (a bad header, a bad Host), which gunicorn or Django refuse before the view runs.
+    So is 429: a token from a locked-out address is refused on every route.
     """
     return {code: OpenApiResponse(ErrorSerializer, description=ERRORS[code])
-            for code in sorted({400, *statuses})}
+            for code in sorted({400, 429, *statuses})}
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):

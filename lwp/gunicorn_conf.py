@@ -7,7 +7,7 @@ from gunicorn.glogging import Logger
 
 from lwp import tls
 from lwp.datadir import PRIVATE_UMASK, use_private_umask
-from lwp.log_redaction import RedactTokens, redact
+from lwp.log_redaction import RedactTokens, redact, safe_path
 
 # Master and workers create files 0600 (the SQLite -wal/-shm, sessions): set before the settings
 # make the data dir. gunicorn's own `umask` covers only its files (worker heartbeats, sockets).
@@ -25,6 +25,7 @@ graceful_timeout = 10
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("LWP_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
 # HTTPS exactly when the settings say so (settings.SERVE_HTTPS: one rule for the app and the server).
 _settings = importlib.import_module(os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lwp.settings"))
 if _settings.SERVE_HTTPS:
@@ -43,8 +44,13 @@ def ssl_context(config, default_ssl_context_factory):
     return _ssl_contexts[pid]
 
 
+# The path without its query string, and no Referer: either may carry a token, in any spelling.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
+_SECRET_HEADER_ATOMS = {"{referer}i", "{private-token}i", "{authorization}i", "{cookie}i"}
+
+
 class RedactingLogger(Logger):
-    """Log lines never carry a token: in a query string, or in a revocation's path.
+    """Log lines never carry a token: no query string, no Referer, no revocation's path.
 
     Both logs: gunicorn's own warnings quote a refused request line, query string and all.
     """
@@ -55,7 +61,11 @@ class RedactingLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()}
+        path = safe_path(atoms.get("U") or "")
+        # Even a custom --access-logformat finds no query string, Referer or token in its atoms.
+        atoms.update(U=path, q="", f="-", r=f"{atoms.get('m')} {path} {atoms.get('H')}")
+        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()
+                if key.lower() not in _SECRET_HEADER_ATOMS}
 
 
 logger_class = RedactingLogger

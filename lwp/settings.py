@@ -6,6 +6,7 @@ A bad value stops start-up with ImproperlyConfigured naming the variable.
 import ipaddress
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -115,6 +116,16 @@ def parse_bind(value):
     return host.strip("[]"), int(port)
 
 
+def parse_trusted_proxies(value):
+    """LWP_FORWARDED_ALLOW_IPS: "*" or comma-separated addresses/networks."""
+    if value.strip() == "*":
+        return "*"
+    try:
+        return [ipaddress.ip_network(item.strip(), strict=False) for item in value.split(",") if item.strip()]
+    except ValueError:
+        raise ImproperlyConfigured(f"LWP_FORWARDED_ALLOW_IPS={value!r} is not a list of addresses") from None
+
+
 DATA_DIR = Path(envstr("LWP_DATA_DIR", str(BASE_DIR / "data"))).resolve()
 try:
     # 0700, every file 0600 (it holds session keys and secrets); fixes an older install's 0755/0644.
@@ -166,12 +177,15 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "containers",
     "tokens",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "lwp.api.ApiJsonErrorsMiddleware",  # JSON, never an HTML error page, under /api/
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -180,6 +194,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lock-out into its answer
 ]
 
 ROOT_URLCONF = "lwp.urls"
@@ -242,6 +257,50 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# ----- Credentials: brute-force throttle (django-axes), cookies, headers -----
+# Failed sign-ins (panel, admin) and failed API tokens count per client address, and per
+# account for sign-ins; at the limit that address or account is refused (429) until the
+# cool-off has passed since its last failure. `manage.py axes_reset` lifts every lock-out.
+LWP_LOGIN_FAILURE_LIMIT = envint("LWP_LOGIN_FAILURE_LIMIT", 10, minimum=1, maximum=1_000_000)
+LWP_LOGIN_COOLOFF_MINUTES = envint("LWP_LOGIN_COOLOFF_MINUTES", 15, minimum=1, maximum=7 * 24 * 60)
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = LWP_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LWP_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = "tokens.throttle.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "tokens.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "tokens.views.locked_out"
+# A sign-in must not wipe its address's failures (an attacker with one account could), and
+# refused attempts during a lock-out do not prolong it: it ends by itself.
+AXES_RESET_ON_SUCCESS = False
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Axes keeps and logs the query and form data of failures: never a token or a redirect target.
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "private_token", "token", "next"]
+# Client addresses behind a proxy: X-Forwarded-For counts only when the peer is one of these
+# (gunicorn's forwarded_allow_ips, same variable); otherwise REMOTE_ADDR, never a header.
+LWP_TRUSTED_PROXIES = parse_trusted_proxies(envstr("LWP_FORWARDED_ALLOW_IPS", "127.0.0.1"))
+
+# Messages stay on the server (a cookie would carry their text to the browser and back).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SERVE_HTTPS
+# HSTS only where the server speaks HTTPS (browsers ignore it over a certificate they distrust).
+SECURE_HSTS_SECONDS = envint("LWP_HSTS_SECONDS", 365 * 24 * 3600, minimum=0) if SERVE_HTTPS else 0
+# Everything the panel loads is its own (vendored htmx, lwp.js, lwp.css): no inline script or
+# style, no other origin. The API docs page widens style-src for Swagger UI (lwp.api_views).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tokens.authentication.TokenAuthentication",
@@ -275,5 +334,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
                              "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    # axes: each failure and lock-out at WARNING; its INFO lines (every sign-in, clean-ups) are chatter.
+    "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -1,13 +1,23 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from lwp.api_views import IndexView
+
+# Sign-in, sign-out and password change only: no password-reset routes (they answer anyone and
+# send mail). A superuser resets a password in the admin or with `manage.py changepassword`.
+auth_urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1", IndexView.as_view(alternate_route=True)),  # /api/v1/ without its slash
     path("api/v1/", include("lwp.api_urls")),
-    path("", include("django.contrib.auth.urls")),
+    *auth_urlpatterns,
     path("", include("tokens.urls")),
     path("", include("containers.urls")),
 ]

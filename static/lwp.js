@@ -38,7 +38,13 @@
   document.addEventListener("htmx:afterSettle", showSelection);
 
   document.addEventListener("htmx:beforeRequest", function (event) {
-    if (event.detail.elt && event.detail.elt.id === "bulk-form") {
+    var elt = event.detail.elt;
+    // Polling pauses in a hidden tab (an hx-trigger filter would need eval, which the CSP refuses).
+    if (elt && elt.getAttribute("data-poll") === "visible" && document.visibilityState !== "visible") {
+      event.preventDefault();
+      return;
+    }
+    if (elt && elt.id === "bulk-form") {
       if (!selected.size) {  // nothing ticked: say so here instead of asking the server
         event.preventDefault();
         alert("Select one or more containers first.");

@@ -2,9 +2,13 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 from tokens import services
 from tokens.models import Token
+
+NEW_SECRET = "_lwp_new_token_secret"
 
 
 class TokenAddForm(forms.ModelForm):
@@ -51,8 +55,18 @@ class TokenAdmin(admin.ModelAdmin):
                                              read_only=obj.read_only, expires=obj.expires)
         form.instance = token
         obj.pk = token.pk
-        self.message_user(request, f"Token for {token.user}: {secret} — copy it now, it is not shown again.",
-                          messages.WARNING)
+        setattr(request, NEW_SECRET, secret)  # for response_add, in this request only
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """The secret in the answer to the save itself: never in a message, a cookie or a redirect."""
+        secret = getattr(request, NEW_SECRET, None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "token": obj, "secret": secret,
+                   "title": "Copy the new token"}
+        response = TemplateResponse(request, "admin/tokens/token/created.html", context)
+        add_never_cache_headers(response)
+        return response
 
     @admin.action(description="Revoke the selected tokens")
     def revoke_tokens(self, request, queryset):

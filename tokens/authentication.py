@@ -3,6 +3,8 @@
 Only a keyed digest of each token is stored (tokens.models); a presented token
 is digested, looked up by digest and compared in constant time. Returning None
 means "not a token request", so SessionAuthentication (listed after) gets its turn.
+A failed token counts against the client's address (tokens.throttle); a locked-out
+address is refused before its token is even looked at.
 """
 
 from datetime import timedelta
@@ -12,6 +14,7 @@ from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
+from tokens import throttle
 from tokens.models import Token, is_valid_token_text
 
 QUERY_PARAMETER = "private_token"
@@ -46,8 +49,11 @@ class TokenAuthentication(BaseAuthentication):
         raw_token = presented_token(request)
         if raw_token is None:
             return None
+        # A locked-out address gets 429 even with a good token, so guessing learns nothing there.
+        throttle.refuse_if_locked_out(request)
         token = Token.find(raw_token) if is_valid_token_text(raw_token) else None
         if token is None or not token.user.is_active:
+            throttle.record_failure(request)
             raise AuthenticationFailed("unknown, revoked or expired token")
         touch_last_used(token)
         return token.user, token

@@ -5,7 +5,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 
-from containers.exceptions import LWPError, PermissionDenied
+from containers.exceptions import LWPError
 from tokens.models import Token, is_valid_token_text, token_digest
 
 log = logging.getLogger("lwp.tokens")
@@ -43,12 +43,13 @@ def issue_token(*, user, raw_token=None, description="", read_only=False, expire
 
 
 def revoke_token(*, raw_token, user):
-    """Revoke a token of `user` (any user's, for a superuser); the next call with it is a 401."""
+    """Revoke a token of `user` (any user's, for a superuser); the next call with it is a 401.
+
+    Another user's token answers exactly like an unknown one: a 403 would confirm a guess.
+    """
     token = _unrevoked(raw_token)
-    if token is None:
+    if token is None or (token.user_id != user.pk and not user.is_superuser):
         raise TokenNotFound("no such token")
-    if token.user_id != user.pk and not user.is_superuser:
-        raise PermissionDenied("only the token's owner or a superuser may revoke it")
     token.revoke()
     log.info("token #%s of %s revoked by %s", token.pk, token.user, user)
     return token

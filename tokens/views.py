@@ -4,14 +4,17 @@ Tokens act as their owner, so every signed-in user may manage their own; other
 users' tokens are not found here (the admin manages everyone's).
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from containers.exceptions import LWPError
-from tokens import services
+from lwp.api import API_PREFIX, error_body
+from tokens import services, throttle
 from tokens.forms import TokenCreateForm
 from tokens.models import Token
 
@@ -49,3 +52,15 @@ def revoke(request, pk):
     token.revoke()
     messages.success(request, f"Revoked token {token}: the API refuses it from now on.")
     return redirect("tokens:list")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: 429 with Retry-After; JSON under /api/, the sign-in page's look elsewhere."""
+    seconds = throttle.cool_off_seconds(request)
+    if request.path_info.startswith(API_PREFIX):
+        response = JsonResponse(error_body(throttle.locked_out_message(request), "locked_out"), status=429)
+    else:
+        context = {"minutes": max(1, round(seconds / 60)), "failure_limit": settings.AXES_FAILURE_LIMIT}
+        response = render(request, "registration/locked_out.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response

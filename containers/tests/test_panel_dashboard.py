@@ -41,7 +41,7 @@ def test_dashboard_lists_real_containers_with_host_card(client, users, make_cont
     assert 'class="badge badge-off">stopped' in page
     for label in ("Kernel", "LXC", "cgroup", "CPUs", "Load", "Memory", "Disk"):
         assert f"<dt>{label}" in page
-    assert "htmx.min.js" in page and "every 5s [document.visibilityState === 'visible']" in page
+    assert "htmx.min.js" in page and 'hx-trigger="every 5s" data-poll="visible"' in page
 
 
 def test_viewer_sees_no_action_buttons_and_no_bulk_form(client, users, make_container):

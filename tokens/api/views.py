@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from lwp.api import ApiViewMixin
 from lwp.api_schema import errors
-from tokens import services
+from tokens import services, throttle
 from tokens.api.serializers import TokenCreatedSerializer, TokenCreateSerializer
 from tokens.models import Token
 
@@ -16,7 +16,8 @@ class TokenViewSet(ApiViewMixin, viewsets.ViewSet):
     @extend_schema(
         summary="Add an API token for the caller's user",
         description="The token works from now on, with no more power than the caller's user. "
-                    "A read-only caller cannot add tokens.",
+                    "A read-only caller cannot add tokens. A chosen token that already exists is a 409, "
+                    "which counts as a failed attempt: too many lock the caller out (429).",
         request=TokenCreateSerializer,
         responses={200: TokenCreatedSerializer, **errors(400, 401, 403, 409)},
     )
@@ -25,9 +26,15 @@ class TokenViewSet(ApiViewMixin, viewsets.ViewSet):
         serializer.is_valid(raise_exception=True)
         params = serializer.validated_data
         issuer = request.auth if isinstance(request.auth, Token) else None
-        token, raw_token = services.issue_token(
-            user=request.user, raw_token=params.get("token"), description=params.get("description", ""),
-            read_only=params["read_only"], expires=params.get("expires"), issuer=issuer)
+        username = request.user.get_username()
+        throttle.refuse_if_locked_out(request, username=username)
+        try:
+            token, raw_token = services.issue_token(
+                user=request.user, raw_token=params.get("token"), description=params.get("description", ""),
+                read_only=params["read_only"], expires=params.get("expires"), issuer=issuer)
+        except services.TokenExists:
+            throttle.record_failure(request, username=username)  # a 409 confirmed a guessed token
+            raise
         body = {"status": "ok", "id": token.pk, "description": token.description,
                 "read_only": token.read_only, "created": token.created, "expires": token.expires}
         if "token" not in params:
@@ -36,7 +43,8 @@ class TokenViewSet(ApiViewMixin, viewsets.ViewSet):
 
     @extend_schema(
         summary="Revoke an API token",
-        description="Only its owner or a superuser may. The next call with it gets a 401.",
+        description="Only its owner or a superuser may; another user's token is a 404, like an unknown one. "
+                    "The next call with it gets a 401.",
         parameters=[OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.PATH,
                                      description="the token itself (percent-encode / ? # %)")],
         responses={200: {"type": "object", "properties": {"status": {"type": "string", "example": "ok"}}},
