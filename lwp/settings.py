@@ -131,7 +131,7 @@ try:
     # 0700, every file 0600 (it holds session keys and secrets); fixes an older install's 0755/0644.
     make_private(DATA_DIR)
 except OSError as exc:
-    raise ImproperlyConfigured(f"LWP_DATA_DIR={DATA_DIR}: cannot create it or make it private ({exc.strerror})") from None
+    raise ImproperlyConfigured(f"LWP_DATA_DIR={DATA_DIR}: cannot make it a private dir ({exc.strerror})") from None
 
 SECRET_KEY = envstr("LWP_SECRET_KEY", "") or persistent_secret(DATA_DIR / "secret_key")
 # Tokens are stored as HMAC digests keyed with this pepper, kept apart from SECRET_KEY.

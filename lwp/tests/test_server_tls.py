@@ -171,3 +171,19 @@ def test_certificate_for_every_address_names_the_bridge_address(tmp_path, bridge
     assert ipaddress.ip_address(bridge.address) in san.get_values_for_type(x509.IPAddress)
     assert {"localhost"} <= set(san.get_values_for_type(x509.DNSName))
     assert (tmp_path / "tls" / "key.pem").stat().st_mode & 0o777 == 0o600
+
+
+def test_moved_bind_keeps_the_certificate_and_warns_that_it_does_not_name_the_new_address(tmp_path, lxcpath, bridge):
+    data_dir = tmp_path / "data"
+    first = manage(script_env(data_dir, f"{bridge.address}:8443", lxcpath), "ensuretls")
+    assert first.returncode == 0, first.stderr
+    cert = data_dir / "tls" / "cert.pem"
+    before = cert.read_bytes()
+
+    moved = manage(script_env(data_dir, "192.0.2.7:8443", lxcpath), "ensuretls")  # TEST-NET-1: never bound
+
+    assert moved.returncode == 0, moved.stderr
+    assert cert.read_bytes() == before  # a pinned fingerprint stays valid
+    assert "the certificate does not name 192.0.2.7" in moved.stderr
+    assert "delete the data dir's tls/ to generate a new one" in moved.stderr
+    assert "does not name" not in first.stderr
