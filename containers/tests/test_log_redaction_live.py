@@ -43,11 +43,10 @@ def test_no_spelling_of_a_token_reaches_the_live_log(users, tokens):
             raw_request(server, line.encode("latin-1") + b"\r\nHost: 127.0.0.1\r\n\r\n")
         log = server.log_text()
     assert answers[f"/api/v1/?priv%61te_token={secret}"] == 200  # the spelling is a real risk
+    assert not found_in(log, [secret]), [line for line in log.splitlines() if found_in(line, [secret])]
     assert '"GET /api/v1/ HTTP/1.1" 200' in log  # the requests were logged, their query left out
     assert '"DELETE /api/v1/tokens/[redacted] HTTP/1.1"' in log
     assert "Invalid" in log  # and gunicorn's own refusals too
-    assert not found_in(log, [secret]), [line for line in log.splitlines() if found_in(line, [secret])]
-    assert "SECRET" not in log
 
 
 @pytest.mark.parametrize("line", [
