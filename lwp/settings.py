@@ -273,7 +273,9 @@ AXES_LOCKOUT_CALLABLE = "tokens.views.locked_out"
 # refused attempts during a lock-out do not prolong it: it ends by itself.
 AXES_RESET_ON_SUCCESS = False
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# Axes keeps and logs the query and form data of failures: never a token or a redirect target.
+# Failures are recorded without their query or form data (a token may hide in any spelling);
+# axes' log lines mask the typed user name (people type passwords there).
+AXES_HANDLER = "tokens.throttle.AttemptsWithoutData"
 AXES_SENSITIVE_PARAMETERS = ["username", "password", "private_token", "token", "next"]
 # Client addresses behind a proxy: X-Forwarded-For counts only when the peer is one of these
 # (gunicorn's forwarded_allow_ips, same variable); otherwise REMOTE_ADDR, never a header.

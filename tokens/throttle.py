@@ -12,10 +12,12 @@ The answer to a lock-out is tokens.views.locked_out.
 
 import ipaddress
 
+from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_cool_off
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.http import QueryDict
 from rest_framework.exceptions import Throttled
 
 from lwp.log_redaction import safe_path
@@ -75,6 +77,24 @@ def lockout_parameters(request, credentials):
 
 
 # ----- recording and checking ---------------------------------------------------------------
+
+
+class AttemptsWithoutData(AxesDatabaseHandler):
+    """AXES_HANDLER: axes' database handler, keeping no query string or form data of a failure.
+
+    Axes masks a few parameter names; a token may ride under any spelling of them
+    (?private%255Ftoken=...), so the record keeps who, where from, when and which path only.
+    """
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        if request is None:
+            return super().user_login_failed(sender, credentials, request, **kwargs)
+        kept = request.GET, request.POST
+        request.GET, request.POST = QueryDict(), QueryDict()
+        try:
+            return super().user_login_failed(sender, credentials, request, **kwargs)
+        finally:  # the sign-in page still needs its own `next`
+            request.GET, request.POST = kept
 
 
 def _prepared(request):

@@ -143,12 +143,24 @@ def test_revoked_and_expired_tokens_count_as_failures(users, make_token):
 
 @pytest.mark.django_db
 def test_a_failed_token_is_recorded_without_the_token_or_a_token_in_its_path(users, tokens):
-    Client(REMOTE_ADDR="10.9.0.1").delete(f"/api/v1/tokens/{tokens.alice}?private_token={BAD_TOKEN}")
+    # The double-encoded name does not authenticate, so it is just data: kept nowhere either.
+    Client(REMOTE_ADDR="10.9.0.1").delete(
+        f"/api/v1/tokens/{tokens.alice}?private_token={BAD_TOKEN}&private%255Ftoken={tokens.bob}",
+        data=f"token={tokens.erin}", content_type="application/x-www-form-urlencoded")
     attempt = AccessAttempt.objects.get(ip_address="10.9.0.1")
     recorded = repr(list(AccessAttempt.objects.values_list()))
     assert attempt.username is None
-    assert tokens.alice not in recorded and BAD_TOKEN not in recorded
+    assert not [secret for secret in (tokens.alice, tokens.bob, tokens.erin, BAD_TOKEN) if secret in recorded]
     assert attempt.path_info == "/api/v1/tokens/[redacted]"
+    assert attempt.get_data == attempt.post_data == ""
+
+
+@pytest.mark.django_db
+def test_a_failed_sign_in_keeps_its_next_on_the_page_but_not_in_the_record(users):
+    response = Client(REMOTE_ADDR="10.9.0.2").post("/login/?next=/host/", {"username": "bob", "password": "guess"})
+    assert response.status_code == 200 and b'name="next" value="/host/"' in response.content
+    attempt = AccessAttempt.objects.get(ip_address="10.9.0.2")
+    assert attempt.username == "bob" and attempt.get_data == attempt.post_data == ""
 
 
 @pytest.mark.django_db
