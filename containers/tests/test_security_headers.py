@@ -3,11 +3,13 @@
 Also: no password-reset routes, and the admin shows a new token's secret in its answer only.
 """
 
+import http.client
 import re
 import ssl
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from containers.tests.campaign_support import call, live_server
@@ -93,7 +95,7 @@ def test_api_docs_load_their_start_up_script_as_a_file_and_only_widen_styles(cli
 def test_over_https_cookies_are_secure_and_hsts_is_sent(monkeypatch, users):
     # The server's certificate is self-signed: this process's own readiness probe skips checking it.
     monkeypatch.setattr(ssl, "_create_default_https_context", ssl._create_unverified_context)
-    server = testing.LiveServer(database_file=_database_file(), extra_env={"LWP_TLS": "on"})
+    server = testing.LiveServer(database_file=settings.DATABASES["default"]["NAME"], extra_env={"LWP_TLS": "on"})
     server.url = server.url.replace("http://", "https://")
     server.start(timeout=60)
     try:
@@ -115,15 +117,7 @@ def test_over_plain_http_on_loopback_no_hsts_and_no_secure_flag(users):
     assert "Secure" not in page.headers["set-cookie"]
 
 
-def _database_file():
-    from django.conf import settings  # noqa: PLC0415
-
-    return settings.DATABASES["default"]["NAME"]
-
-
 def _https_get(server, path):
-    import http.client  # noqa: PLC0415
-
     connection = http.client.HTTPSConnection("127.0.0.1", server.port, timeout=30,
                                              context=ssl._create_unverified_context())
     connection.request("GET", path)
