@@ -125,10 +125,10 @@ class LXCBackend:
         def in_child():
             return fn(lxc, self._open(lxc, name))
 
-        with self.locks.hold([name], wait=self.lock_wait) if lock else contextlib.nullcontext():
+        with self.locks.hold([name], wait=self.lock_wait) if lock else contextlib.nullcontext(()) as held:
             try:
                 return run_with_deadline(in_child, timeout=timeout, what=f"{what} of {name!r}",
-                                         capture_output=capture_output)
+                                         capture_output=capture_output, holding=held)
             except LXCError as exc:
                 raise _with_reason(exc) from None
 
@@ -311,17 +311,19 @@ class LXCBackend:
 
     def _make(self, name, what, make_in_child, also_lock=()):
         """Run a create or clone; undo every trace of `name` if it fails or times out."""
-        with self.locks.hold([name, *also_lock], wait=self.lock_wait):
+        with self.locks.hold([name, *also_lock], wait=self.lock_wait) as held:
             if self.exists(name) or os.path.lexists(self._dir_of(name)):
                 raise ContainerExists(f"container {name!r} already exists")
             try:
-                succeeded, output = run_with_deadline(make_in_child, timeout=self.create_timeout,
-                                                      what=what, capture_output=True)
+                # Should this server process die meanwhile, the call's supervisor undoes it.
+                succeeded, output = run_with_deadline(
+                    make_in_child, timeout=self.create_timeout, what=what, capture_output=True,
+                    holding=held, on_abandon=lambda: self._remove_leftovers(name))
             except BaseException:  # a timeout, a refusal, an interrupted request: undo it all
-                self._remove_leftovers(name)
+                self._remove_leftovers(name, holding=held)
                 raise
             if not succeeded or not self.exists(name):
-                self._remove_leftovers(name)
+                self._remove_leftovers(name, holding=held)
                 # liblxc logs nothing unless asked: a failed clone often says nothing at all.
                 reason = _last_error_line(output) or "liblxc gave no reason (see the host's LXC log)"
                 raise TemplateFailed(f"{what} failed for {name!r}: {reason}", output=output)
@@ -330,8 +332,11 @@ class LXCBackend:
     def _dir_of(self, name):
         return os.path.join(self.lxcpath, name)
 
-    def _remove_leftovers(self, name):
-        """Destroy what a failed create left: through liblxc first, then the directory."""
+    def _remove_leftovers(self, name, holding=()):
+        """Destroy what a failed create left: through liblxc first, then the directory.
+
+        Also runs in an orphaned call's supervisor (no database there): keep it to liblxc and files.
+        """
         lxc = load_lxc()
 
         def destroy_in_child():
@@ -339,7 +344,8 @@ class LXCBackend:
             return container.destroy() if container.defined else True
 
         with contextlib.suppress(LXCError, RuntimeError):
-            run_with_deadline(destroy_in_child, timeout=DESTROY_TIMEOUT, what=f"clean-up of {name!r}")
+            run_with_deadline(destroy_in_child, timeout=DESTROY_TIMEOUT, what=f"clean-up of {name!r}",
+                              holding=holding, on_abandon=lambda: self._remove_leftovers(name))
         self._remove_directory(name)
 
     def _remove_directory(self, name):

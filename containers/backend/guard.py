@@ -2,21 +2,33 @@
 
 python3-lxc holds the GIL inside liblxc and retries interrupted syscalls, so a
 stuck container monitor would hang the calling thread for ever: neither threads
-nor signals can bound it. Each guarded call therefore runs in a forked child of
-the web process, which the parent kills (with everything it started, such as a
-template script) when the deadline passes. The child never touches the database
-and leaves with os._exit so nothing of Django's runs twice.
+nor signals can bound it. Each guarded call therefore runs in forked processes:
+
+    web process ──fork──> supervisor ──fork──> worker: the call (liblxc, its template...)
+
+The web process kills them (through the supervisor) when the deadline passes. The
+supervisor dies with the web process (PR_SET_PDEATHSIG): a server worker killed by
+kill -9, the OOM killer or a restart leaves no call running without a deadline. The
+supervisor then kills the worker's process group and runs the caller's clean-up (a
+half-created container is removed) while it still holds the container's lock. The
+worker holds none of the web process's descriptors (listening socket, database,
+locks), only its result pipe and output file. Neither touches the database; both
+leave with os._exit so nothing of Django's runs twice.
 """
 
 import contextlib
+import ctypes
+import dataclasses
 import errno
 import fcntl
+import functools
+import gc
 import hashlib
 import os
 import pickle
 import select
-import struct
 import signal
+import struct
 import tempfile
 import time
 
@@ -24,6 +36,48 @@ from containers.exceptions import ContainerBusy, LWPError, LXCError, LXCTimeout
 
 _OUTPUT_TAIL_BYTES = 4096
 _HEADER = struct.Struct("!Q")
+_PR_SET_PDEATHSIG = 1
+# liblxc creates rootfs and config files: with the web process's umask (077 for its data
+# dir) a container would get unreadable /bin, /etc... as inside the container.
+_WORKER_UMASK = 0o022
+# How long the supervisor gets to kill the worker's group before it is killed itself.
+_STOP_GRACE = 5
+_MAX_FD = os.sysconf("SC_OPEN_MAX")
+_RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD,
+                  signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGTTIN, signal.SIGTTOU)
+
+
+@functools.cache
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent(signum, parent):
+    """Get `signum` when the parent dies; False if it already has (so the signal never comes)."""
+    if _libc().prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signum), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    return os.getppid() == parent
+
+
+def _default_signal_handlers():
+    """The web server's handlers (gunicorn's SIGTERM, SIGCHLD...) must not run in our processes."""
+    for signum in _RESET_SIGNALS:
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signum, signal.SIG_DFL)
+
+
+def _close_all_but(keep):
+    """Close every descriptor not in `keep` (close_range(2): cheap however many are open)."""
+    low = 0
+    for fd in [*sorted(set(keep)), _MAX_FD]:
+        if low < fd:  # an empty range would be close_range(low, ~0): every descriptor
+            os.closerange(low, fd)
+        low = fd + 1
+
+
+def _above_stdio(fd):
+    """fd, or a copy of it numbered 3 or more when it sits where stdin/stdout/stderr go."""
+    return fd if fd > 2 else fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
 
 
 def _write_all(fd, data):
@@ -33,23 +87,35 @@ def _write_all(fd, data):
         view = view[written:]
 
 
-def _child_main(fn, result_fd, output_file):
-    """Runs in the child: call fn, send ("ok", value) or ("error", exc) back, exit."""
-    status = 0
+@dataclasses.dataclass(frozen=True)
+class _Call:
+    """What the supervisor and the worker need from the web process."""
+
+    fn: object
+    parent: int
+    result_fd: int
+    output_fd: int
+    holding: tuple
+    on_abandon: object
+
+
+def _worker_main(call, supervisor):
+    """Runs in the worker: call fn, send ("ok", value) or ("error", exc) back, exit."""
+    status = 1
     try:
-        os.setsid()  # own process group: a timeout kills the template with us
-        # The web server's handlers (gunicorn's SIGTERM/SIGCHLD...) must not run here.
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
-                       signal.SIGCHLD, signal.SIGUSR1, signal.SIGUSR2):
-            with contextlib.suppress(ValueError, OSError):
-                signal.signal(signum, signal.SIG_DFL)
+        if not _die_with_parent(signal.SIGKILL, supervisor):
+            return
+        os.setpgid(0, 0)  # own group: stopping it stops the template with it
+        signal.pthread_sigmask(signal.SIG_SETMASK, ())  # templates must not inherit blocked signals
+        os.umask(_WORKER_UMASK)
+        result_fd, output_fd = _above_stdio(call.result_fd), _above_stdio(call.output_fd)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        if output_file is not None:
-            os.dup2(output_file.fileno(), 1)
-            os.dup2(output_file.fileno(), 2)
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
+        _close_all_but({0, 1, 2, result_fd})
         try:
-            payload = ("ok", fn())
+            payload = ("ok", call.fn())
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
             payload = ("error", exc)
         try:
@@ -59,10 +125,129 @@ def _child_main(fn, result_fd, output_file):
         # Length first: the parent stops reading at the end of the message, so a
         # grandchild (a monitor, a template's daemon) holding the pipe cannot hang it.
         _write_all(result_fd, _HEADER.pack(len(data)) + data)
+        status = 0
     except BaseException:  # noqa: BLE001
         status = 1
     finally:
         os._exit(status)
+
+
+def _supervisor_main(call):
+    """Runs in the supervisor: start the worker, wait for it, stop it when told or orphaned."""
+    status = 1
+    try:
+        gc.disable()  # closed descriptors must not be closed again by a collected file object
+        try:
+            if _die_with_parent(signal.SIGTERM, call.parent):  # SIGTERM stays blocked: sigwaitinfo takes it
+                os.setsid()  # out of the server's session: a Ctrl-C on its terminal is not for us
+                _default_signal_handlers()
+                status = _supervise(call)
+                if call.on_abandon is not None and _orphaned(call):
+                    call.on_abandon()  # e.g. remove a half-created container, lock still held
+        finally:
+            if _orphaned(call):  # nobody else will release the locks now: unlink their files
+                for lock in call.holding:
+                    _release(lock)
+    except BaseException:  # noqa: BLE001
+        status = 1
+    finally:
+        os._exit(status)
+
+
+def _orphaned(call):
+    return os.getppid() != call.parent
+
+
+def _supervise(call):
+    """Fork the worker, wait for it; our exit status says how it ended."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    kept = {call.result_fd, call.output_fd, *(lock.fd for lock in call.holding)}
+    for fd in (0, 1, 2):
+        if fd not in kept:
+            os.dup2(devnull, fd)
+    _close_all_but(kept | {0, 1, 2})
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    supervisor = os.getpid()
+    worker = os.fork()
+    if worker == 0:
+        _worker_main(call, supervisor)
+    with contextlib.suppress(OSError):  # also set by the worker: whichever runs first wins
+        os.setpgid(worker, worker)
+    os.close(call.result_fd)  # the worker's death alone must close the pipe
+    os.close(call.output_fd)
+    wait_status = _wait_or_stop(worker)
+    if wait_status is None:
+        return 1
+    if os.WIFSIGNALED(wait_status):
+        return 128 + os.WTERMSIG(wait_status)
+    return os.waitstatus_to_exitcode(wait_status)
+
+
+def _wait_or_stop(worker):
+    """The worker's wait status; None when SIGTERM (deadline, or parent gone) stopped it first."""
+    while True:
+        pid, wait_status = os.waitpid(worker, os.WNOHANG)
+        if pid:
+            return wait_status
+        # Both signals are blocked: they queue, so none can slip in between waitpid and here.
+        if signal.sigwaitinfo({signal.SIGTERM, signal.SIGCHLD}).si_signo == signal.SIGTERM:
+            _kill_group(worker)
+            return None
+
+
+def _kill_group(pid):
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(child) for child in fh.read().split()]
+    except OSError:
+        return []
+
+
+# Supervisors of finished calls, killed but not yet reaped (per process, a handful at most).
+_dismissed = set()
+
+
+def _dismiss_supervisor(pid):
+    """The call answered: end its supervisor without waiting for it (and for its worker) to exit.
+
+    Nothing must be undone should this process die from now on, so SIGKILL, not SIGTERM. The
+    two exits take milliseconds (a copy of the web process to unmap): a later call reaps them.
+    """
+    os.kill(pid, signal.SIGKILL)
+    _dismissed.add(pid)
+
+
+def _reap_dismissed():
+    for pid in list(_dismissed):
+        with contextlib.suppress(ChildProcessError):
+            if not os.waitpid(pid, os.WNOHANG)[0]:
+                continue
+        _dismissed.discard(pid)
+
+
+def _stop_supervisor(pid):
+    """Have the supervisor kill the worker's group; kill both if it does not answer in time."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + _STOP_GRACE
+    pause = 0.001
+    while time.monotonic() < deadline:
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            return
+        time.sleep(pause)
+        pause = min(2 * pause, 0.05)
+    for worker in _children(pid):  # before its supervisor dies, while they are still its children
+        _kill_group(worker)
+    _kill_group(pid)
 
 
 def _read_output_tail(output_file):
@@ -74,53 +259,69 @@ def _read_output_tail(output_file):
     return output_file.read().decode("utf-8", "replace")
 
 
-def _kill_child(pid):
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
+def _pass_on_to_stderr(output_file):
+    """Output of a call nobody captures goes to the server's log, as it did before workers had their own."""
+    text = _read_output_tail(output_file)
+    if text:
+        with contextlib.suppress(OSError):
+            _write_all(2, text.encode("utf-8", "replace"))
 
 
-def run_with_deadline(fn, *, timeout, what, capture_output=False):
-    """Run fn() in a forked child and return its result, or raise what it raised.
+def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on_abandon=None):
+    """Run fn() in a forked worker and return its result, or raise what it raised.
 
-    On timeout the child's process group is killed and LXCTimeout raised. With
-    capture_output, the child's stdout/stderr tail is returned as a second value.
+    On timeout the worker's process group is killed and LXCTimeout raised. With
+    capture_output, the worker's stdout/stderr tail is returned as a second value.
     An exception that is not one of ours comes back as LXCError (typed, never raw).
+    `holding`: the HeldLocks of this call, kept by the supervisor until it is done.
+    `on_abandon`: run by the supervisor (in the forked process, never touching the
+    database) when this process died before the call finished.
     """
-    output_file = tempfile.TemporaryFile() if capture_output else None
+    _libc()  # loaded here, never for the first time in a forked child
+    _reap_dismissed()
+    output_file = tempfile.TemporaryFile()
     read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
+    call = _Call(fn=fn, parent=os.getpid(), result_fd=write_fd, output_fd=output_file.fileno(),
+                 holding=tuple(holding), on_abandon=on_abandon)
+    # Blocked across fork: a SIGTERM for the supervisor waits until it is ready to take it.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     try:
         pid = os.fork()
     except OSError as exc:
-        os.close(read_fd)
-        os.close(write_fd)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for fd in (read_fd, write_fd):
+            os.close(fd)
+        output_file.close()
         raise LXCError(f"{what} failed: cannot fork a liblxc worker ({exc.strerror})") from None
     if pid == 0:
         os.close(read_fd)
-        _child_main(fn, write_fd, output_file)
+        _supervisor_main(call)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     os.close(write_fd)
-    reaped = False
-    try:
-        data = _read_message(read_fd, pid, timeout, what, output_file)
-        _, wait_status = os.waitpid(pid, 0)
-        reaped = True
-    finally:
-        os.close(read_fd)
-        if not reaped:  # timeout, or the caller was interrupted: never leave the child behind
-            _kill_child(pid)
-    output = _read_output_tail(output_file)
-    if output_file is not None:
-        output_file.close()
+    captured = output_file if capture_output else None
+    with output_file:
+        reaped = False
+        try:
+            data = _read_message(read_fd, timeout, what, captured)
+            if data is not None:
+                _dismiss_supervisor(pid)
+            else:
+                _, wait_status = os.waitpid(pid, 0)  # the worker died: its supervisor says how
+            reaped = True
+        finally:
+            os.close(read_fd)
+            if not reaped:  # timeout, or the caller was interrupted: never leave the call running
+                _stop_supervisor(pid)
+        if not capture_output:
+            _pass_on_to_stderr(output_file)
+        output = _read_output_tail(captured)
     if data is None:
         raise LXCError(f"{what} failed: the liblxc worker died ({_describe_exit(wait_status)})",
                        output=output)
     return _unpack(data, what, output, capture_output)
 
 
-def _read_message(read_fd, pid, timeout, what, output_file):
+def _read_message(read_fd, timeout, what, output_file):
     """The child's length-prefixed message; None when it exited without one."""
     poller = select.poll()
     poller.register(read_fd, select.POLLIN)
@@ -160,9 +361,53 @@ def _unpack(data, what, output, capture_output):
 
 
 def _describe_exit(wait_status):
-    if os.WIFSIGNALED(wait_status):
-        return f"killed by signal {os.WTERMSIG(wait_status)}"
-    return f"exit status {os.waitstatus_to_exitcode(wait_status)}"
+    """How the worker ended, from its supervisor's exit status (128 + N: killed by signal N)."""
+    code = os.waitstatus_to_exitcode(wait_status)
+    if code > 128:
+        return f"killed by signal {code - 128}"
+    if code < 0:  # the supervisor itself was killed
+        return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
+@dataclasses.dataclass(frozen=True)
+class HeldLock:
+    """A container's lock, held: its open lock file and the path it must still be at."""
+
+    name: str
+    path: str
+    fd: int
+
+
+def _release(lock):
+    """Unlink the lock file while still holding it, then close: no file outlives its holder.
+
+    Safe because only a holder unlinks, and an acquirer that opened the old file
+    sees after its flock that the path no longer leads to it, and starts again.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(lock.path)
+    os.close(lock.fd)
+
+
+def _is_current(fd, path):
+    """True when `path` still names the file open as `fd` (not unlinked, not replaced)."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino)
+
+
+def _try_flock(fd):
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+            raise
+        return False
 
 
 class ContainerLocks:
@@ -170,7 +415,9 @@ class ContainerLocks:
 
     flock on a file per (lxcpath, name): the kernel drops it when its holder dies,
     so a killed worker never leaves a container locked. The file is opened
-    close-on-exec, so templates and monitors never inherit the lock.
+    close-on-exec, and guarded calls run in workers that close it, so templates and
+    monitors never hold the lock. The holder removes the file when it lets go, so
+    operations on names that never existed leave nothing behind.
     """
 
     def __init__(self, lock_dir, lxcpath):
@@ -182,30 +429,40 @@ class ContainerLocks:
 
     @contextlib.contextmanager
     def hold(self, names, *, wait):
-        """Hold the locks of `names` (sorted, so two holders never deadlock)."""
+        """Hold the locks of `names` (sorted, so two holders never deadlock); yields the HeldLocks."""
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        with contextlib.ExitStack() as stack:
+        held = []
+        try:
             deadline = time.monotonic() + wait
             for name in sorted(set(names)):
-                fd = os.open(self.path_for(name), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                stack.callback(os.close, fd)
-                self._acquire(fd, name, deadline, wait)
-            yield
+                held.append(self._acquire(name, deadline, wait))
+            yield tuple(held)
+        finally:
+            for lock in reversed(held):
+                _release(lock)
 
-    @staticmethod
-    def _acquire(fd, name, deadline, wait):
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except OSError as exc:
-                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                    raise
-            if time.monotonic() >= deadline:
-                raise ContainerBusy(
-                    f"container {name!r} is busy with another operation; "
-                    f"still busy after {wait:g} s, try again shortly")
-            time.sleep(0.05)
+    def _acquire(self, name, deadline, wait):
+        path = self.path_for(name)
+        fd = None
+        try:
+            while True:
+                if fd is None:
+                    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                if _try_flock(fd):
+                    if _is_current(fd, path):
+                        lock, fd = HeldLock(name, path, fd), None
+                        return lock
+                    os.close(fd)  # its holder removed it meanwhile: lock the file now at `path`
+                    fd = None
+                    continue
+                if time.monotonic() >= deadline:
+                    raise ContainerBusy(
+                        f"container {name!r} is busy with another operation; "
+                        f"still busy after {wait:g} s, try again shortly")
+                time.sleep(0.05)
+        finally:
+            if fd is not None:
+                os.close(fd)
 
     def is_held(self, name):
         """True when some process holds the lock of `name` (for tests and health checks)."""
@@ -214,10 +471,9 @@ class ContainerLocks:
         except FileNotFoundError:
             return False
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return False
-        except OSError:
+            if _try_flock(fd):
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                return False
             return True
         finally:
             os.close(fd)
