@@ -2,18 +2,24 @@
 
 python3-lxc holds the GIL inside liblxc and retries interrupted syscalls, so a
 stuck container monitor would hang the calling thread for ever: neither threads
-nor signals can bound it. Each guarded call therefore runs in forked processes:
+nor signals can bound it. Each guarded call therefore runs in a forked worker, in
+its own session and process group, which the web process kills with everything it
+started (a template, a hook) when the deadline passes.
+
+The worker dies with the web process (PR_SET_PDEATHSIG), so a server worker killed by
+kill -9, the OOM killer or a restart leaves no call running without a deadline. A call
+that changes a container (it holds the container's lock) gets more, as it may start
+processes that would outlive the worker: it runs under a supervisor,
 
     web process ──fork──> supervisor ──fork──> worker: the call (liblxc, its template...)
 
-The web process kills them (through the supervisor) when the deadline passes. The
-supervisor dies with the web process (PR_SET_PDEATHSIG): a server worker killed by
-kill -9, the OOM killer or a restart leaves no call running without a deadline. The
-supervisor then kills the worker's process group and runs the caller's clean-up (a
-half-created container is removed) while it still holds the container's lock. The
-worker holds none of the web process's descriptors (listening socket, database,
-locks), only its result pipe and output file. Neither touches the database; both
-leave with os._exit so nothing of Django's runs twice.
+which dies with the web process too, but first kills the worker's process group and
+runs the caller's clean-up (a half-created container is removed) while it still holds
+the container's lock. Lock-free reads, the most frequent calls, start nothing lasting
+and are spared the second fork. The worker holds none of the web process's
+descriptors (listening socket, database, locks), only its result pipe and output
+file; it runs with umask 022. Neither process touches the database; both leave with
+os._exit so nothing of Django's runs twice.
 """
 
 import contextlib
@@ -99,13 +105,15 @@ class _Call:
     on_abandon: object
 
 
-def _worker_main(call, supervisor):
+def _worker_main(call, parent):
     """Runs in the worker: call fn, send ("ok", value) or ("error", exc) back, exit."""
     status = 1
     try:
-        if not _die_with_parent(signal.SIGKILL, supervisor):
+        gc.disable()  # closed descriptors must not be closed again by a collected file object
+        if not _die_with_parent(signal.SIGKILL, parent):
             return
-        os.setpgid(0, 0)  # own group: stopping it stops the template with it
+        os.setsid()  # own group (stopping it stops the template too), away from the server's terminal
+        _default_signal_handlers()
         signal.pthread_sigmask(signal.SIG_SETMASK, ())  # templates must not inherit blocked signals
         os.umask(_WORKER_UMASK)
         result_fd, output_fd = _above_stdio(call.result_fd), _above_stdio(call.output_fd)
@@ -171,8 +179,6 @@ def _supervise(call):
     worker = os.fork()
     if worker == 0:
         _worker_main(call, supervisor)
-    with contextlib.suppress(OSError):  # also set by the worker: whichever runs first wins
-        os.setpgid(worker, worker)
     os.close(call.result_fd)  # the worker's death alone must close the pipe
     os.close(call.output_fd)
     wait_status = _wait_or_stop(worker)
@@ -212,15 +218,16 @@ def _children(pid):
         return []
 
 
-# Supervisors of finished calls, killed but not yet reaped (per process, a handful at most).
+# Children of finished calls, killed but not yet reaped (per process, a handful at most).
 _dismissed = set()
 
 
-def _dismiss_supervisor(pid):
-    """The call answered: end its supervisor without waiting for it (and for its worker) to exit.
+def _dismiss(pid):
+    """The call answered: end its worker or supervisor without waiting for it to exit.
 
-    Nothing must be undone should this process die from now on, so SIGKILL, not SIGTERM. The
-    two exits take milliseconds (a copy of the web process to unmap): a later call reaps them.
+    Nothing must be undone should this process die from now on, so SIGKILL, not SIGTERM
+    (the worker has nothing left to do but exit). An exit takes milliseconds (a copy of
+    the web process to unmap): a later call reaps it.
     """
     os.kill(pid, signal.SIGKILL)
     _dismissed.add(pid)
@@ -273,10 +280,11 @@ def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on
     On timeout the worker's process group is killed and LXCTimeout raised. With
     capture_output, the worker's stdout/stderr tail is returned as a second value.
     An exception that is not one of ours comes back as LXCError (typed, never raw).
-    `holding`: the HeldLocks of this call, kept by the supervisor until it is done.
-    `on_abandon`: run by the supervisor (in the forked process, never touching the
-    database) when this process died before the call finished.
+    With `holding` (the HeldLocks of this call) or `on_abandon`, the call runs under a
+    supervisor, which keeps the locks until it is done and, should this process die
+    before the call finished, runs on_abandon (forked: liblxc and files, no database).
     """
+    supervised = bool(holding) or on_abandon is not None
     _libc()  # loaded here, never for the first time in a forked child
     _reap_dismissed()
     output_file = tempfile.TemporaryFile()
@@ -295,7 +303,9 @@ def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on
         raise LXCError(f"{what} failed: cannot fork a liblxc worker ({exc.strerror})") from None
     if pid == 0:
         os.close(read_fd)
-        _supervisor_main(call)
+        if supervised:
+            _supervisor_main(call)
+        _worker_main(call, call.parent)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     os.close(write_fd)
     captured = output_file if capture_output else None
@@ -304,14 +314,16 @@ def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on
         try:
             data = _read_message(read_fd, timeout, what, captured)
             if data is not None:
-                _dismiss_supervisor(pid)
+                _dismiss(pid)
             else:
-                _, wait_status = os.waitpid(pid, 0)  # the worker died: its supervisor says how
+                _, wait_status = os.waitpid(pid, 0)  # the worker died (its supervisor says how)
             reaped = True
         finally:
             os.close(read_fd)
-            if not reaped:  # timeout, or the caller was interrupted: never leave the call running
+            if not reaped and supervised:  # timeout, or the caller was interrupted: stop it all
                 _stop_supervisor(pid)
+            elif not reaped:
+                _kill_group(pid)
         if not capture_output:
             _pass_on_to_stderr(output_file)
         output = _read_output_tail(captured)

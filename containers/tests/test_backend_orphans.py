@@ -137,6 +137,51 @@ def test_killed_parent_takes_its_call_with_it_and_the_call_held_none_of_its_desc
     assert port_is_free(facts["port"])
 
 
+READ_IN_A_PARENT_THAT_IS_KILLED = """
+import json, os, socket, time
+from containers.backend.guard import run_with_deadline
+
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(16)
+
+def reads():  # a lock-free read stuck in liblxc
+    with open({pids!r} + ".tmp", "w") as fh:
+        json.dump({{"worker": os.getpid(), "parent": os.getppid()}}, fh)
+    os.rename({pids!r} + ".tmp", {pids!r})
+    time.sleep(3600)
+
+print(json.dumps({{"port": server.getsockname()[1], "inode": os.fstat(server.fileno()).st_ino}}), flush=True)
+run_with_deadline(reads, timeout=3600, what="read")
+"""
+
+
+def test_killed_parent_takes_a_lock_free_read_with_it(tmp_path):
+    pids_file = tmp_path / "pids.json"
+    parent = run_python(READ_IN_A_PARENT_THAT_IS_KILLED.format(pids=str(pids_file)))
+    worker = None
+    try:
+        line = parent.stdout.readline()
+        assert line, parent.stderr.read()
+        facts = json.loads(line)
+        assert wait_until(pids_file.exists, 20), parent.stderr.read()
+        pids = json.loads(pids_file.read_text())
+        worker = pids["worker"]
+        assert pids["parent"] == parent.pid  # a read needs no supervisor: one fork
+        held = descriptors(worker)
+        assert sorted(held) == [0, 1, 2, max(held)] and held[max(held)].startswith("pipe:"), held
+        assert holders(facts["inode"]) == {parent.pid}
+
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+        assert process_gone(worker)
+    finally:
+        parent.kill()
+        parent.wait(10)
+        kill_survivors([worker] if worker else [])
+    assert not holders(facts["inode"])
+
+
 def test_caller_alive_at_its_deadline_does_its_own_clean_up(tmp_path):
     marker = tmp_path / "abandoned"
 
