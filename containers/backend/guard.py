@@ -43,12 +43,12 @@ from containers.exceptions import ContainerBusy, LWPError, LXCError, LXCTimeout
 _OUTPUT_TAIL_BYTES = 4096
 _HEADER = struct.Struct("!Q")
 _PR_SET_PDEATHSIG = 1
-# liblxc creates rootfs and config files: with the web process's umask (077 for its data
-# dir) a container would get unreadable /bin, /etc... as inside the container.
+# liblxc and templates create the container's files with the caller's umask: the web
+# process's (077, for its data dir) would give modes lxc-create never gives (config 0600,
+# a template's files unreadable to users inside the container).
 _WORKER_UMASK = 0o022
 # How long the supervisor gets to kill the worker's group before it is killed itself.
 _STOP_GRACE = 5
-_MAX_FD = os.sysconf("SC_OPEN_MAX")
 _RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD,
                   signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGTTIN, signal.SIGTTOU)
 
@@ -75,7 +75,7 @@ def _default_signal_handlers():
 def _close_all_but(keep):
     """Close every descriptor not in `keep` (close_range(2): cheap however many are open)."""
     low = 0
-    for fd in [*sorted(set(keep)), _MAX_FD]:
+    for fd in [*sorted(set(keep)), os.sysconf("SC_OPEN_MAX")]:
         if low < fd:  # an empty range would be close_range(low, ~0): every descriptor
             os.closerange(low, fd)
         low = fd + 1
