@@ -100,7 +100,7 @@ def test_hanging_template_through_the_api_is_a_json_504_and_leaves_nothing_behin
     write_template(templates, "hang", f'echo $$ > "{pid_file}"\nexec sleep 3600\n')
     name = testing.unique_name("hang")
     before = lxcpath_snapshot(lxcpath)
-    env = {"LWP_TEMPLATES_DIR": str(templates), "LWP_CREATE_TIMEOUT": "5"}
+    env = {"LWP_TEMPLATES_DIR": str(templates), "LWP_TEMPLATES": "busybox,hang", "LWP_CREATE_TIMEOUT": "5"}
     with live_server(extra_env=env) as server:
         started = time.monotonic()
         answer = call_json(server, "PUT", "/api/v1/containers/", token=tokens.alice,
