@@ -25,6 +25,9 @@ graceful_timeout = 10
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("LWP_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn (27) opens a control socket at ~/.gunicorn/gunicorn.ctl, one path for every server run
+# by root on this host: LWP needs none, so there is nothing there to reach or to collide on.
+control_socket_disable = True
 
 # HTTPS exactly when the settings say so (settings.SERVE_HTTPS: one rule for the app and the server).
 _settings = importlib.import_module(os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lwp.settings"))
