@@ -6,7 +6,8 @@ import shutil
 import pytest
 from django.conf import settings
 
-from containers.backend import LXCBackend, get_backend
+from containers.engines import get_engine
+from containers.engines.lxc.engine import LXCEngine
 from lwp import testing
 
 pytest_plugins = ["lwp.api_testing"]  # users, tokens and callers for the API tests
@@ -42,8 +43,8 @@ def bridge(run_dir):
 @pytest.fixture(scope="session")
 def backend(lxcpath):
     """The backend the app itself uses, on the test run's private lxcpath."""
-    get_backend.cache_clear()
-    configured = get_backend()
+    get_engine.cache_clear()
+    configured = get_engine()
     assert configured.lxcpath == lxcpath
     return configured
 
@@ -74,7 +75,7 @@ def other_backend(lxcpath, tmp_path):
     templates = tmp_path / "templates"
     templates.mkdir()
     shutil.copy("/usr/share/lxc/templates/lxc-busybox", templates / "lxc-busybox")
-    return LXCBackend(lxcpath, lock_dir=tmp_path / "locks", templates_dir=str(templates), lock_wait=1,
+    return LXCEngine(lxcpath, lock_dir=tmp_path / "locks", templates_dir=str(templates), lock_wait=1,
                       create_timeout=5)
 
 

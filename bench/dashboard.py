@@ -82,7 +82,7 @@ def main():
     from django.test.utils import setup_test_environment  # noqa: PLC0415
     from django.core.management import call_command  # noqa: PLC0415
 
-    from containers.backend import get_backend  # noqa: PLC0415
+    from containers.engines import get_engine  # noqa: PLC0415
     from lwp import testing  # noqa: PLC0415
 
     setup_test_environment()
@@ -93,7 +93,7 @@ def main():
     admin = get_user_model().objects.create_superuser("bench", password="bench-pw")
     bridge = testing.PrivateBridge(RUN_DIR).up()
     try:
-        backend = get_backend()
+        backend = get_engine()
         started = time.perf_counter()
         print(f"creating {args.containers} containers ({args.running} running) in {settings.LWP_LXC_PATH}")
         make_containers(backend, bridge, args.containers, args.running)

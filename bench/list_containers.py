@@ -1,9 +1,9 @@
-"""How long listing N containers takes through LXCBackend, next to `lxc-ls -f` on the same set.
+"""How long listing N containers takes through LXCEngine, next to `lxc-ls -f` on the same set.
 
     python bench/list_containers.py --count 200 --running 40 --repeat 10 [--json]
 
 Creates N busybox containers in a private lxcpath (the running ones on a private
-bridge with its own dnsmasq), times LXCBackend.list_containers() in-process and
+bridge with its own dnsmasq), times LXCEngine.list_containers() in-process and
 `lxc-ls -f -P <lxcpath>` as a subprocess, prints median and p95 of the repeats,
 and removes everything at the end, also after Ctrl-C or a failure.
 """
@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from containers.backend import LXCBackend  # noqa: E402
-from containers.backend.operations import wait_until  # noqa: E402
+from containers.engines.lxc.engine import LXCEngine  # noqa: E402
+from containers.engines.lxc.container_ops import wait_until  # noqa: E402
 from lwp import testing  # noqa: E402
 
 LXC_LS_TIMEOUT = 120
@@ -108,8 +108,8 @@ def summarise(durations):
 
 def measure(backend, repeat):
     listers = {
-        "LXCBackend.list_containers()": backend.list_containers,
-        "LXCBackend.list_containers(details=True)": lambda: backend.list_containers(details=True),
+        "LXCEngine.list_containers()": backend.list_containers,
+        "LXCEngine.list_containers(details=True)": lambda: backend.list_containers(details=True),
         "lxc-ls -f -P <lxcpath> (subprocess)": lambda: lxc_ls(backend.lxcpath),
     }
     return {label: summarise(timed(fn, repeat)) for label, fn in listers.items()}
@@ -128,7 +128,7 @@ def print_table(args, results, agree):
         print(f"{label:<44} {figures['median_ms']:>10.2f} {figures['p95_ms']:>10.2f} "
               f"{figures['min_ms']:>10.2f}")
     baseline = results["lxc-ls -f -P <lxcpath> (subprocess)"]["median_ms"]
-    ours = results["LXCBackend.list_containers()"]["median_ms"]
+    ours = results["LXCEngine.list_containers()"]["median_ms"]
     print(f"backend list is {baseline / ours:.1f}x faster than lxc-ls -f; same names and states: "
           f"{'yes' if agree else 'NO'}")
 
@@ -139,7 +139,7 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix="lwp-bench-")
     lxcpath = os.path.join(workdir, "lxc")
     os.makedirs(lxcpath)
-    backend = LXCBackend(lxcpath, lock_dir=os.path.join(workdir, "locks"))
+    backend = LXCEngine(lxcpath, lock_dir=os.path.join(workdir, "locks"))
     bridge = None
     try:
         bridge = testing.PrivateBridge(workdir).up()

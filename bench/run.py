@@ -274,10 +274,10 @@ def main(argv=None):
     try:
         auth_token, cookie = prepare_database()
         auth = {"token": auth_token, "cookie": cookie}
-        from containers.backend import LXCBackend  # noqa: PLC0415
+        from containers.engines.lxc.engine import LXCEngine  # noqa: PLC0415
         from django.conf import settings  # noqa: PLC0415
 
-        backend = LXCBackend(str(workspace.lxcpath), lock_dir=settings.LWP_LOCK_DIR)
+        backend = LXCEngine(str(workspace.lxcpath), lock_dir=settings.LWP_LOCK_DIR)
         bridge = testing.PrivateBridge(workspace.root).up()
         server = testing.LiveServer(database_file=workspace.database, workers=None,
                                     settings_module="lwp.settings", log_dir=workspace.root).start()

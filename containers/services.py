@@ -1,7 +1,8 @@
 """Each container operation once, for the API, the HTML views, the admin and commands.
 
 Keyword-only arguments; each function checks the user's permission on the
-Container model, calls the backend, and records what the panel owns.
+Container model, calls the container engine (containers.engines.get_engine(), a
+ContainerEngine), and records what the panel owns.
 """
 
 import logging
@@ -12,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from containers import hostcheck
-from containers.backend import VETTED_TEMPLATES, ContainerSummary, allowed_options, get_backend
+from containers.engines import get_engine
+from containers.engines.types import ContainerSummary
 from containers.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
 from containers.models import Container
 
@@ -34,7 +36,7 @@ def require_permission(user, permission):
 
 @dataclass(frozen=True)
 class ContainerRow:
-    """A listed container: live state from liblxc joined with the panel's metadata."""
+    """A listed container: live state from the engine joined with the panel's metadata."""
 
     name: str
     state: str
@@ -44,12 +46,12 @@ class ContainerRow:
 
 
 def list_containers(*, user, details=False):
-    """All containers with state and metadata: one liblxc pass and one query.
+    """All containers with state and metadata: one engine pass and one query.
 
     details=True adds IPv4 addresses, memory use and autostart (the dashboard's columns).
     """
     require_permission(user, VIEW)
-    summaries = get_backend().list_containers(details=details)
+    summaries = get_engine().list_containers(details=details)
     metadata = {c.name: c for c in Container.objects.select_related("created_by")}
     return [ContainerRow(name=s.name, state=s.state, error=s.error, metadata=metadata.get(s.name),
                          summary=s) for s in summaries]
@@ -57,7 +59,7 @@ def list_containers(*, user, details=False):
 
 def get_container_info(*, name, user):
     require_permission(user, VIEW)
-    return get_backend().info(name)
+    return get_engine().info(name)
 
 
 def get_metadata(*, name):
@@ -66,27 +68,27 @@ def get_metadata(*, name):
 
 def get_container_config(*, name, user):
     require_permission(user, VIEW)
-    return get_backend().config_text(name)
+    return get_engine().raw_config(name)
 
 
 def get_container_settings(*, name, user):
     require_permission(user, VIEW)
-    return get_backend().get_settings(name)
+    return get_engine().get_settings(name)
 
 
 def perform_action(*, name, action, user, timeout=None, force=False):
-    """start / stop / freeze / unfreeze / restart; returns the state LXC reports after it."""
+    """start / stop / freeze / unfreeze / restart; returns the state the engine reports after it."""
     if action not in POWER_ACTIONS:
         raise InvalidInput(f"unknown action {str(action)[:40]!r}; use one of {', '.join(POWER_ACTIONS)}",
                            fields={"action": f"must be one of {', '.join(POWER_ACTIONS)}"})
     require_permission(user, CHANGE)
-    backend = get_backend()
+    engine = get_engine()
     if action == "stop":
-        state = backend.stop(name, timeout=timeout, force=force)
+        state = engine.stop(name, timeout=timeout, force=force)
     elif action == "restart":
-        state = backend.restart(name, timeout=timeout, force=force)
+        state = engine.restart(name, timeout=timeout, force=force)
     else:
-        state = getattr(backend, action)(name)
+        state = getattr(engine, action)(name)
     log.info("%s: %s by %s -> %s", name, action, user, state)
     return state
 
@@ -100,10 +102,10 @@ def stop_container(*, name, user, timeout=None, force=False):
 
 
 def create_container(*, name, template, user, store="dir", extra_args=(), description=""):
-    """Create from a template; returns the backend's CreateResult (with the template output)."""
+    """Create from a template; returns the engine's CreateResult (with the template output)."""
     require_permission(user, ADD)
     _check_template_offered(template, user)
-    result = get_backend().create(name, template=template, store=store or "dir", args=extra_args,
+    result = get_engine().create(name, template=template, store=store or "dir", args=extra_args,
                                   trusted=user.is_superuser)
     _record_creation(name=name, user=user, template=template, description=description)
     log.info("%s: created from template %s by %s", name, template, user)
@@ -112,7 +114,7 @@ def create_container(*, name, template, user, store="dir", extra_args=(), descri
 
 def clone_container(*, source, name, user, store=None, description=""):
     require_permission(user, ADD)
-    result = get_backend().clone(source, name, store=store or None)
+    result = get_engine().clone(source, name, store=store or None)
     _record_creation(name=name, user=user, clone_of=source, description=description)
     log.info("%s: cloned from %s by %s", name, source, user)
     return result
@@ -127,19 +129,20 @@ def _record_creation(*, name, user, template="", clone_of="", description=""):
 
 def destroy_container(*, name, user, force=False):
     require_permission(user, DELETE)
-    get_backend().destroy(name, force=force, with_snapshots=True)
+    get_engine().destroy(name, force=force, with_snapshots=True)
     Container.objects.filter(name=name).delete()
     log.info("%s: destroyed by %s", name, user)
 
 
 def update_container_settings(*, name, user, changes):
-    """Save LXC settings and/or the description; returns the backend's SettingsResult or None."""
+    """Save container settings and/or the description; returns the engine's SettingsResult or None."""
     require_permission(user, CHANGE)
     changes = dict(changes)
     description = changes.pop("description", None)
-    result = get_backend().update_settings(name, changes) if changes else None
+    engine = get_engine()
+    result = engine.update_settings(name, changes) if changes else None
     if description is not None:
-        if not get_backend().exists(name):
+        if not engine.exists(name):
             raise ContainerNotFound(f"container {name!r} does not exist")
         with transaction.atomic():
             Container.objects.update_or_create(name=name, defaults={"description": description})
@@ -147,9 +150,9 @@ def update_container_settings(*, name, user, changes):
 
 
 def names_on_host(*, user):
-    """The names of the containers that exist on this host (one liblxc pass)."""
+    """The names of the containers that exist on this host (one engine pass)."""
     require_permission(user, VIEW)
-    return {summary.name for summary in get_backend().list_containers()}
+    return {summary.name for summary in get_engine().list_containers()}
 
 
 def forget_orphaned_metadata(*, names, user):
@@ -167,19 +170,27 @@ def forget_orphaned_metadata(*, names, user):
 def list_templates(*, user):
     """The templates `user` may create from: the one list the API, the panel and the checks use.
 
-    LWP_TEMPLATES (default: the vetted ones) limits what is offered at all; a template LWP does
-    not vet can read host files or run a config of the user's choosing, so only a superuser,
-    already root-equivalent, is offered one.
+    LWP_TEMPLATES (default: the vetted ones) limits what is offered at all; a template the
+    engine does not vet can read host files or run a config of the user's choosing, so only a
+    superuser, already root-equivalent, is offered one.
     """
+    return list(_offered_templates(user))
+
+
+def _offered_templates(user):
+    """{template: its options, or None where unvetted} of the templates offered to `user`."""
     require_permission(user, VIEW)
-    on_host = get_backend().templates()
-    wanted = settings.LWP_TEMPLATES if settings.LWP_TEMPLATES is not None else VETTED_TEMPLATES
-    return [t for t in on_host if t in wanted and (t in VETTED_TEMPLATES or user.is_superuser)]
+    engine = get_engine()
+    options = {template: engine.template_options(template) for template in engine.templates()}
+    vetted = {template for template, allowed in options.items() if allowed is not None}
+    wanted = settings.LWP_TEMPLATES if settings.LWP_TEMPLATES is not None else vetted
+    return {template: allowed for template, allowed in options.items()
+            if template in wanted and (template in vetted or user.is_superuser)}
 
 
 def template_arguments(*, user):
     """{template: the options it accepts, or None where a superuser may give any} for `user`."""
-    return {template: allowed_options(template) for template in list_templates(user=user)}
+    return _offered_templates(user)
 
 
 def _check_template_offered(template, user):
@@ -192,18 +203,18 @@ def _check_template_offered(template, user):
 
 def list_backing_stores(*, user):
     require_permission(user, VIEW)
-    return get_backend().backing_stores()
+    return get_engine().backing_stores()
 
 
 def get_host_info(*, user):
     require_permission(user, VIEW)
-    return get_backend().host_info()
+    return get_engine().host_info()
 
 
 def list_clone_stores(*, user):
-    """Backing stores a clone can use (overlay, a snapshot clone, where the kernel has it)."""
+    """Backing stores a clone can use (with "overlay", an overlay clone, where the engine offers it)."""
     require_permission(user, VIEW)
-    return get_backend().clone_stores()
+    return get_engine().clone_stores()
 
 
 def check_host(*, user):

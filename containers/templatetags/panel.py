@@ -8,7 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from containers.backend import humanize_bytes
+from containers.engines.formatting import humanize_bytes
 
 register = template.Library()
 

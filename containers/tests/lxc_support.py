@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from containers.backend.core import load_lxc
-from containers.backend.operations import wait_until
+from containers.engines.lxc.engine import load_lxc
+from containers.engines.lxc.container_ops import wait_until
 from lwp import testing
 
 REPO = Path(__file__).resolve().parents[2]

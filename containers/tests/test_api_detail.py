@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 import pytest
 
-from containers.backend.operations import wait_until
+from containers.engines.lxc.container_ops import wait_until
 from containers.tests.lxc_support import lxc_info
 from lwp.api_testing import assert_error, scratch_container
 

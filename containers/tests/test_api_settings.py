@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from containers.backend import host
+from containers.engines.lxc import host
 from lwp.api_testing import assert_error
 
 pytestmark = pytest.mark.django_db

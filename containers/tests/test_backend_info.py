@@ -2,7 +2,7 @@
 
 import pytest
 
-from containers.backend import operations
+from containers.engines.lxc import container_ops
 from containers.exceptions import ContainerNotFound
 from containers.tests.lxc_support import lxc_info, wait_for_ipv4
 from lwp import testing
@@ -115,6 +115,6 @@ class HostWithoutFigures:
 
 @pytest.mark.parametrize("version", [1, 2])
 def test_figure_the_host_cannot_give_is_none_not_an_error(version):
-    info = operations.gather_info(HostWithoutFigures(), version)
+    info = container_ops.gather_info(HostWithoutFigures(), version)
     assert (info.cpu_ns, info.memory_bytes, info.kmem_bytes, info.blkio_bytes) == (None,) * 4
     assert (info.rx_bytes, info.tx_bytes, info.pid) == (None, None, 42)

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from containers.backend.guard import ContainerLocks
+from containers.engines.lxc.locks import ContainerLocks
 from containers.exceptions import ContainerBusy, ContainerNotFound, TemplateFailed
 from containers.tests.lxc_support import adhoc, new_name, run_python, write_template
 
@@ -79,7 +79,7 @@ def test_busy_container_keeps_its_holders_file_and_leaves_none_of_its_own(tmp_pa
 def test_stale_file_of_a_killed_holder_is_taken_over_and_removed(tmp_path):
     locks = ContainerLocks(tmp_path / "locks", "/some/lxcpath")
     holder = run_python(f"""
-from containers.backend.guard import ContainerLocks
+from containers.engines.lxc.locks import ContainerLocks
 import time
 with ContainerLocks({str(tmp_path / "locks")!r}, "/some/lxcpath").hold(["web"], wait=0):
     print("held", flush=True)
@@ -96,7 +96,7 @@ with ContainerLocks({str(tmp_path / "locks")!r}, "/some/lxcpath").hold(["web"], 
 
 CONTENDER = """
 import os, sys
-from containers.backend.guard import ContainerLocks
+from containers.engines.lxc.locks import ContainerLocks
 locks = ContainerLocks({lock_dir!r}, "/some/lxcpath")
 for _ in range({rounds}):
     with locks.hold(["shared"], wait=60):

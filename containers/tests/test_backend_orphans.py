@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from containers.backend.guard import run_with_deadline
-from containers.backend.operations import wait_until
+from containers.engines.lxc.deadline import run_with_deadline
+from containers.engines.lxc.container_ops import wait_until
 from containers.exceptions import LXCTimeout
 from containers.tests.campaign_support import call_json
 from containers.tests.lxc_support import adhoc, new_name, process_gone, run_python, write_template
@@ -70,7 +70,8 @@ def kill_survivors(pids):
 
 PARENT_KILLED_DURING_A_CALL = """
 import json, os, socket, subprocess, sys, time
-from containers.backend.guard import ContainerLocks, run_with_deadline
+from containers.engines.lxc.deadline import run_with_deadline
+from containers.engines.lxc.locks import ContainerLocks
 
 server = socket.socket()
 server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -139,7 +140,7 @@ def test_killed_parent_takes_its_call_with_it_and_the_call_held_none_of_its_desc
 
 READ_IN_A_PARENT_THAT_IS_KILLED = """
 import json, os, socket, time
-from containers.backend.guard import run_with_deadline
+from containers.engines.lxc.deadline import run_with_deadline
 
 server = socket.socket()
 server.bind(("127.0.0.1", 0))

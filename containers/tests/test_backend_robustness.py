@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from containers.backend import BROKEN
-from containers.backend.guard import run_with_deadline
+from containers.engines.types import BROKEN
+from containers.engines.lxc.deadline import run_with_deadline
 from containers.exceptions import (
     BrokenConfig, ContainerBusy, ContainerExists, InvalidState, LXCError, LXCTimeout,
 )
@@ -68,7 +68,7 @@ def test_broken_container_can_be_force_deleted(backend, make_container):
 
 def test_broken_container_still_exists_and_its_config_can_be_read(backend, broken):
     assert backend.exists(broken)
-    assert "this is not a config line" in backend.config_text(broken)
+    assert "this is not a config line" in backend.raw_config(broken)
     with pytest.raises(ContainerExists):
         backend.create(broken, template="busybox")
 
@@ -77,7 +77,7 @@ def test_broken_container_still_exists_and_its_config_can_be_read(backend, broke
 
 HOLD_LOCK = """
 import sys, time
-from containers.backend.guard import ContainerLocks
+from containers.engines.lxc.locks import ContainerLocks
 locks = ContainerLocks({lock_dir!r}, {lxcpath!r})
 with locks.hold([{name!r}], wait=0):
     print("held", flush=True)
@@ -164,10 +164,10 @@ def test_failing_clone_hook_that_hangs_times_out_and_leaves_nothing(other_backen
 WITHOUT_LXC = """
 import json, sys
 sys.modules["lxc"] = None  # `import lxc` now fails as on a host without python3-lxc
-from containers.backend import LXCBackend
+from containers.engines.lxc.engine import LXCEngine
 from containers.exceptions import LXCUnavailable
-backend = LXCBackend({lxcpath!r}, lock_dir={lock_dir!r})
-default = LXCBackend(None, lock_dir={lock_dir!r})
+backend = LXCEngine({lxcpath!r}, lock_dir={lock_dir!r})
+default = LXCEngine(None, lock_dir={lock_dir!r})
 calls = {{
     "list": backend.list_containers, "info": lambda: backend.info("x"),
     "start": lambda: backend.start("x"), "create": lambda: backend.create("x", template="busybox"),

@@ -5,7 +5,8 @@ import uuid
 
 import pytest
 
-from containers.backend import ContainerSettings, host, settings_keys
+from containers.engines.lxc import host, settings_keys
+from containers.engines.types import ContainerSettings
 from containers.exceptions import InvalidInput
 from containers.tests.lxc_support import raw_container
 from lwp import testing

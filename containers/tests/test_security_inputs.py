@@ -10,7 +10,7 @@ import stat
 
 import pytest
 
-from containers.backend import LXCBackend
+from containers.engines.lxc.engine import LXCEngine
 from lwp.api_testing import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_hostile_setting_values_are_400_and_leave_the_config_byte_for_byte(api, 
 
 def test_create_into_a_missing_lxcpath_makes_it_like_lxcs_own_tools(tmp_path, adhoc_dir_cleanup):
     lxcpath = tmp_path / "not-yet" / "lxc"
-    backend = LXCBackend(str(lxcpath), lock_dir=tmp_path / "locks", lock_wait=1)
+    backend = LXCEngine(str(lxcpath), lock_dir=tmp_path / "locks", lock_wait=1)
     adhoc_dir_cleanup.append(backend)
     backend.create("fresh", template="busybox")
     assert backend.exists("fresh")

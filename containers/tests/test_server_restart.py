@@ -19,12 +19,12 @@ from lwp.testing import LiveServer
 
 SERVER_THAT_STARTS_A_CONTAINER = """
 import json, os, socket, sys
-from containers.backend import LXCBackend
+from containers.engines.lxc.engine import LXCEngine
 server = socket.socket()
 server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 server.bind(("127.0.0.1", 0))
 server.listen(16)
-backend = LXCBackend({lxcpath!r}, lock_dir={lock_dir!r})
+backend = LXCEngine({lxcpath!r}, lock_dir={lock_dir!r})
 state = backend.start({name!r})
 print(json.dumps({{"port": server.getsockname()[1], "inode": os.fstat(server.fileno()).st_ino,
                   "state": state}}), flush=True)

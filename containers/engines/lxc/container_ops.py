@@ -1,8 +1,8 @@
-"""Operations on one liblxc container, run inside the guarded child (see guard.py).
+"""Operations on one liblxc container, run inside the guarded child (see deadline.py).
 
-Each takes a python3-lxc Container (already opened and checked by LXCBackend),
+Each takes a python3-lxc Container (already opened and checked by LXCEngine),
 checks every boolean liblxc returns, and raises the typed errors of
-containers.exceptions; LXCBackend in core.py decides locks and deadlines.
+containers.exceptions; LXCEngine in engine.py decides locks and deadlines.
 """
 
 import contextlib
@@ -10,8 +10,9 @@ import os
 import tempfile
 import time
 
-from containers.backend import settings_keys
-from containers.backend.types import ContainerInfo, ContainerSettings, NetworkInterface
+from containers.engines.lxc import settings_keys
+from containers.engines.settings import parse_size
+from containers.engines.types import ContainerInfo, ContainerSettings, NetworkInterface
 from containers.exceptions import InvalidInput, InvalidState, LXCError
 
 FREEZE_TIMEOUT = 15
@@ -112,7 +113,7 @@ def unfreeze_container(lxc, container):
 
 
 def dependent_clones(container):
-    """Names of the snapshot (overlay) clones made from this container, from liblxc's own record.
+    """Names of the overlay clones made from this container, from liblxc's own record.
 
     lxc_snapshots holds an lxcpath line and a name line per clone still depending on it.
     """
@@ -246,7 +247,7 @@ def gather_info(container, version):
 
 def _size_or_none(text):
     try:
-        return settings_keys.parse_size(text)
+        return parse_size(text)
     except ValueError:
         return None
 

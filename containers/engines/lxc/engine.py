@@ -1,26 +1,28 @@
-"""LXCBackend: every liblxc operation LWP performs, with checked results and deadlines.
+"""LXCEngine: the ContainerEngine (containers/engines/base.py) on liblxc, with checked results
+and deadlines.
 
 The only code that imports `lxc` (python3-lxc). Reads of the whole list run in
 the web process (one pass over the lxcpath, no process spawned); every other
-call runs through guard.run_with_deadline, in a forked child that is killed
-when its deadline passes. Results are plain dataclasses from types.py; failures
-are the typed exceptions of containers.exceptions.
+call runs through deadline.run_with_deadline, in a forked child that is killed
+when its deadline passes, holding the container's lock (locks.py) when it changes it.
 """
 
 import contextlib
 import dataclasses
-import math
 import os
 import re
 import shutil
 
-from containers.backend import host, settings_keys, template_args
-from containers.backend.guard import ContainerLocks, run_with_deadline
-from containers.backend.operations import (
+from containers.engines import settings as settings_rules
+from containers.engines.base import OVERLAY_STORE, Capabilities, stop_grace
+from containers.engines.lxc import host, settings_keys, template_args
+from containers.engines.lxc.container_ops import (
     FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
     read_settings, start_container, stop_container, unfreeze_container, write_config_items,
 )
-from containers.backend.types import (
+from containers.engines.lxc.deadline import run_with_deadline
+from containers.engines.lxc.locks import ContainerLocks
+from containers.engines.types import (
     BROKEN, ContainerSummary, CreateResult, HostInfo, SettingsResult,
 )
 from containers.exceptions import (
@@ -37,7 +39,6 @@ READ_TIMEOUT = 15
 START_TIMEOUT = 60
 DESTROY_TIMEOUT = 300
 CONFIG_TIMEOUT = 15
-MAX_STOP_TIMEOUT = 3600
 
 
 def load_lxc():
@@ -80,7 +81,7 @@ def _with_reason(error):
     return type(error)(f"{error.message}: {reason}", error.fields, error.output)
 
 
-class LXCBackend:
+class LXCEngine:
     def __init__(self, lxcpath=None, *, lock_dir, templates_dir="/usr/share/lxc/templates",
                  lock_wait=5, create_timeout=900, stop_timeout=30):
         self._lxcpath = lxcpath
@@ -187,7 +188,7 @@ class LXCBackend:
         return self._guarded(name, "info", lambda lxc, c: gather_info(c, version),
                              timeout=READ_TIMEOUT, lock=False)
 
-    def config_text(self, name):
+    def raw_config(self, name):
         """The container's config file as stored, for read-only display."""
         validate_name(name)
         if not self.exists(name):
@@ -204,23 +205,13 @@ class LXCBackend:
     def start(self, name):
         return self._guarded(name, "start", start_container, timeout=START_TIMEOUT, capture_output=True)[0]
 
-    def _grace(self, timeout):
-        """Seconds of graceful shutdown: the configured default or a checked number."""
-        if timeout is None:
-            return self.stop_timeout
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
-                or not 0 <= timeout <= MAX_STOP_TIMEOUT:
-            message = f"must be a number of seconds from 0 to {MAX_STOP_TIMEOUT}"
-            raise InvalidInput(f"timeout {message}", fields={"timeout": message})
-        return math.ceil(timeout)  # liblxc counts whole seconds; 0.5 must not become 0
-
     def stop(self, name, *, timeout=None, force=False):
-        grace = self._grace(timeout)
+        grace = stop_grace(timeout, self.stop_timeout)
         return self._guarded(name, "stop", lambda lxc, c: stop_container(c, grace, force),
                              timeout=grace + START_TIMEOUT)
 
     def restart(self, name, *, timeout=None, force=False):
-        grace = self._grace(timeout)
+        grace = stop_grace(timeout, self.stop_timeout)
 
         def restart(lxc, container):
             if container.state not in ("RUNNING", "FROZEN"):
@@ -245,12 +236,15 @@ class LXCBackend:
     def templates(self):
         return host.template_names(self.templates_dir)
 
+    def template_options(self, template):
+        return template_args.allowed_options(template)
+
     def backing_stores(self):
         return host.backing_stores(self.lxcpath)
 
     def clone_stores(self):
         stores = self.backing_stores()
-        return stores + ["overlay"] if host.overlay_available() else stores
+        return stores + [OVERLAY_STORE] if host.overlay_available() else stores
 
     def create(self, name, *, template, store="dir", args=(), trusted=False):
         """Create `name` from a template; on any failure nothing of it is left behind.
@@ -273,7 +267,7 @@ class LXCBackend:
         return self._make(name, f"template {template!r}", create_in_child)
 
     def clone(self, source, name, *, store=None):
-        """Copy the stopped container `source` as `name` (store "overlay" makes a snapshot)."""
+        """Copy the stopped container `source` as `name` (store OVERLAY_STORE: an overlay clone)."""
         validate_name(source, "clone")
         validate_name(name)
         if store is not None:
@@ -285,7 +279,8 @@ class LXCBackend:
             if original.state != "STOPPED":
                 raise InvalidState(f"container {source!r} is {original.state}; "
                                    "stop it before cloning")
-            flags = lxc.LXC_CLONE_SNAPSHOT if store == "overlay" else 0
+            # liblxc calls an overlay clone a "snapshot clone"; it is no snapshot of LWP's.
+            flags = lxc.LXC_CLONE_SNAPSHOT if store == OVERLAY_STORE else 0
             return bool(original.clone(name, config_path=self.lxcpath, flags=flags, bdevtype=store))
 
         if not self.exists(source):
@@ -359,7 +354,7 @@ class LXCBackend:
         def destroy(lxc, container):
             clones = dependent_clones(container)
             if clones:  # liblxc refuses to destroy the base of an overlay clone, with no reason given
-                raise InvalidState(f"container {name!r} is the base of the snapshot clones "
+                raise InvalidState(f"container {name!r} is the base of the overlay clones "
                                    f"{', '.join(clones)}; destroy them first")
             if container.state != "STOPPED":
                 if not force:
@@ -406,7 +401,7 @@ class LXCBackend:
 
         def update(lxc, container):
             current = read_settings(container, version)
-            clean = settings_keys.validate(changes, current=current)
+            clean = settings_rules.validate(changes, current=current, host=host)
             if "network_link" in clean and not config_item(container, "lxc.net.0.type"):
                 raise InvalidInput("this container has no network interface to link",
                                    fields={"network_link": "the container has no network interface"})
@@ -422,6 +417,12 @@ class LXCBackend:
         return self._guarded(name, "settings update", update, timeout=CONFIG_TIMEOUT)
 
     # ----- host -----------------------------------------------------------------------
+
+    def capabilities(self):
+        kmem = host.cgroup_version() == 1  # cgroup v2 accounts kernel memory within memory.current
+        return Capabilities(freeze=True, overlay_clone=host.overlay_available(), raw_config=True,
+                            template_arguments=True, kernel_memory=kmem,
+                            swap_limit=host.swap_accounting_available())
 
     def host_info(self):
         lxc = load_lxc()

@@ -1,8 +1,12 @@
-"""Plain results of the LXC backend: no liblxc object ever leaves it."""
+"""Plain results of container engines (containers/engines/base.py): no library object leaves an engine.
+
+Some names come from LXC because the API publishes them as they are (kmem_bytes as
+`kmem_use`, HostInfo.lxcpath and lxc_version): an engine without them gives None.
+"""
 
 from dataclasses import dataclass, field
 
-from containers.backend.formatting import humanize_bytes, humanize_cpu_ns
+from containers.engines.formatting import humanize_bytes, humanize_cpu_ns
 
 STATES = ("STOPPED", "STARTING", "RUNNING", "STOPPING", "ABORTING", "FREEZING", "FROZEN", "THAWED")
 # A container whose config liblxc cannot load is listed with this state.
@@ -37,7 +41,7 @@ class ContainerInfo:
     interfaces: list[NetworkInterface]
     cpu_ns: int | None
     memory_bytes: int | None
-    kmem_bytes: int | None
+    kmem_bytes: int | None  # kernel memory: cgroup v1 hosts only (capability kernel_memory)
     blkio_bytes: int | None
     rx_bytes: int | None  # from the container's point of view, as lxc-info
     tx_bytes: int | None
@@ -105,14 +109,14 @@ class SettingsResult:
 class HostInfo:
     hostname: str
     kernel: str
-    lxc_version: str
+    lxc_version: str | None  # the engine's version
     cgroup_version: int
     cpus: int
     load: tuple[float, float, float]
     memory_total: int
     memory_used: int
     uptime_seconds: int
-    lxcpath: str
+    lxcpath: str | None  # where the engine keeps containers, on the filesystem disk_* measure
     disk_total: int
     disk_used: int
     disk_free: int

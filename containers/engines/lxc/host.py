@@ -1,10 +1,14 @@
-"""Facts about the host that need no liblxc call: cgroup layout, templates, stores."""
+"""Facts about the host that need no liblxc call: cgroup layout, templates, stores.
+
+The module is the HostLimits (containers/engines/settings.py) the settings are checked against.
+"""
 
 import os
-import re
 import shutil
 import socket
 from pathlib import Path
+
+from containers.engines.settings import parse_cpu_list
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 _TEMPLATE_PREFIX = "lxc-"
@@ -32,6 +36,15 @@ def controller_available(controller):
     return (CGROUP_ROOT / controller).is_dir()
 
 
+def cpuset_available():
+    return controller_available("cpuset")
+
+
+def swap_needs_memory_limit():
+    """cgroup v1 limits memory+swap (memsw): a swap limit needs a memory limit under it."""
+    return cgroup_version() == 1
+
+
 def swap_accounting_available():
     """Whether a container's swap can be limited (memsw on v1, memory.swap.max on v2)."""
     if cgroup_version() == 2:
@@ -45,23 +58,6 @@ def online_cpus():
         return parse_cpu_list(Path("/sys/devices/system/cpu/online").read_text().strip())
     except (OSError, ValueError):
         return set(range(os.cpu_count() or 1))
-
-
-_CPU_LIST = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
-
-
-def parse_cpu_list(text):
-    """'0-2,5' -> {0, 1, 2, 5}; ValueError when it is not a cpuset list."""
-    if not _CPU_LIST.fullmatch(text):
-        raise ValueError(f"{text!r} is not a CPU list such as 0-1,3")
-    cpus = set()
-    for part in text.split(","):
-        first, _, last = part.partition("-")
-        low, high = int(first), int(last or first)
-        if high < low or high > 4096:
-            raise ValueError(f"{part!r} is not a valid CPU range")
-        cpus.update(range(low, high + 1))
-    return cpus
 
 
 def ipv4_addresses_of_pid(pid):

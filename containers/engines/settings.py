@@ -1,37 +1,17 @@
-"""The LXC config keys behind the settings users edit, for the host's cgroup version.
+"""The rules of the settings users edit (ContainerSettings), the same for every engine.
 
-LWP's old editor wrote LXC 1.x keys (lxc.network.*, lxc.cgroup.* on any host) and
-left containers unable to start on LXC 5. These are the LXC 5 keys: lxc.cgroup.*
-on a cgroup v1 host, lxc.cgroup2.* on a cgroup v2 host.
+An engine hands validate() the facts of its host (a HostLimits): which CPUs are
+online, which bridges exist, whether swap can be limited.
 """
 
 import re
+from typing import Protocol
 
-from containers.backend import host
 from containers.exceptions import InvalidInput
 
 MIN_MEMORY = 16 << 20  # below this a busybox container cannot even start
 MAX_DELAY = 86400
 CPU_SHARES_RANGE = (2, 262144)
-
-KEYS = {
-    1: {
-        "memory_limit": "lxc.cgroup.memory.limit_in_bytes",
-        "memory_and_swap": "lxc.cgroup.memory.memsw.limit_in_bytes",
-        "cpuset": "lxc.cgroup.cpuset.cpus",
-        "cpu_shares": "lxc.cgroup.cpu.shares",
-    },
-    2: {
-        "memory_limit": "lxc.cgroup2.memory.max",
-        "swap_limit": "lxc.cgroup2.memory.swap.max",
-        "cpuset": "lxc.cgroup2.cpuset.cpus",
-        "cpu_weight": "lxc.cgroup2.cpu.weight",
-    },
-}
-AUTOSTART = "lxc.start.auto"
-START_DELAY = "lxc.start.delay"
-START_ORDER = "lxc.start.order"
-NETWORK_LINK = "lxc.net.0.link"
 
 EDITABLE = ("memory_limit", "swap_limit", "cpuset", "cpu_shares", "autostart",
             "start_delay", "start_order", "network_link")
@@ -41,6 +21,22 @@ EDITABLE = ("memory_limit", "swap_limit", "cpuset", "cpu_shares", "autostart",
 _INTERFACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,14}")
 _SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+_CPU_LIST = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
+
+
+class HostLimits(Protocol):
+    """What validate() asks of the host that will run the container."""
+
+    def swap_accounting_available(self) -> bool: ...
+
+    def swap_needs_memory_limit(self) -> bool:
+        """True where swap is limited on top of memory (cgroup v1)."""
+
+    def online_cpus(self) -> set[int]: ...
+
+    def cpuset_available(self) -> bool: ...
+
+    def is_bridge(self, interface: str) -> bool: ...
 
 
 def parse_size(value):
@@ -60,15 +56,6 @@ def parse_size(value):
     if not match:
         raise ValueError(f"{text!r} is not a size such as 512M or 2G")
     return int(match.group(1)) * _UNITS[match.group(2).lower()]
-
-
-def shares_to_weight(shares):
-    """cgroup v1 cpu.shares (2..262144) -> v2 cpu.weight (1..10000), as runc maps it."""
-    return 1 + ((shares - 2) * 9999) // 262142
-
-
-def weight_to_shares(weight):
-    return 2 + ((weight - 1) * 262142) // 9999
 
 
 def _as_int(value, field, errors, low, high):
@@ -93,8 +80,23 @@ def _as_bool(value):
     raise ValueError
 
 
-def validate(changes, *, current):
-    """Check requested changes against this host; return them normalised or raise InvalidInput.
+def parse_cpu_list(text):
+    """'0-2,5' -> {0, 1, 2, 5}; ValueError when it is not a cpuset list."""
+    if not _CPU_LIST.fullmatch(text):
+        raise ValueError(f"{text!r} is not a CPU list such as 0-1,3")
+    cpus = set()
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        low, high = int(first), int(last or first)
+        if high < low or high > 4096:
+            raise ValueError(f"{part!r} is not a valid CPU range")
+        cpus.update(range(low, high + 1))
+    return cpus
+
+
+def validate(changes, *, current, host):
+    """Check requested changes against `host` (a HostLimits); return them normalised or raise
+    InvalidInput naming every bad field.
 
     `current` is the container's ContainerSettings, for checks that span two settings.
     """
@@ -115,18 +117,18 @@ def validate(changes, *, current):
     if clean.get("swap_limit") is not None:
         if not host.swap_accounting_available():
             errors["swap_limit"] = "this host's kernel does not account swap (no memsw / memory.swap.max)"
-        elif host.cgroup_version() == 1 and memory is None:
+        elif host.swap_needs_memory_limit() and memory is None:
             errors["swap_limit"] = "set a memory limit too: on cgroup v1 swap is limited on top of it"
     if "cpuset" in changes:
         text = str(changes["cpuset"] or "").strip()
         if text:
             try:
-                missing = host.parse_cpu_list(text) - host.online_cpus()
+                missing = parse_cpu_list(text) - host.online_cpus()
                 if missing:
                     errors["cpuset"] = f"CPU {min(missing)} is not online on this host"
             except ValueError as exc:
                 errors["cpuset"] = str(exc)
-            if not host.controller_available("cpuset"):
+            if not host.cpuset_available():
                 errors["cpuset"] = "this host has no cpuset cgroup controller"
         clean["cpuset"] = text
     if "cpu_shares" in changes:
@@ -152,27 +154,3 @@ def validate(changes, *, current):
         raise InvalidInput("invalid settings: " + "; ".join(f"{k} {v}" for k, v in errors.items()),
                            fields=errors)
     return clean
-
-
-def config_items(settings, cgroup_version):
-    """The (key, value-or-None) pairs that store `settings`; None clears the key."""
-    keys = KEYS[cgroup_version]
-    memory, swap = settings.memory_limit, settings.swap_limit
-    items = [(keys["memory_limit"], str(memory) if memory is not None else None)]
-    if cgroup_version == 1:
-        total = memory + swap if memory is not None and swap is not None else None
-        items.append((keys["memory_and_swap"], str(total) if total is not None else None))
-        items.append((keys["cpu_shares"], str(settings.cpu_shares) if settings.cpu_shares else None))
-    else:
-        items.append((keys["swap_limit"], str(swap) if swap is not None else None))
-        weight = shares_to_weight(settings.cpu_shares) if settings.cpu_shares else None
-        items.append((keys["cpu_weight"], str(weight) if weight else None))
-    items.append((keys["cpuset"], settings.cpuset or None))
-    items += [
-        (AUTOSTART, "1" if settings.autostart else "0"),
-        (START_DELAY, str(settings.start_delay)),
-        (START_ORDER, str(settings.start_order)),
-    ]
-    if settings.network_link:
-        items.append((NETWORK_LINK, settings.network_link))
-    return items

@@ -1,0 +1,156 @@
+"""What a container engine must offer: the one contract between the services and an engine.
+
+The services reach containers only through an object satisfying `ContainerEngine`
+(`containers.engines.get_engine()`). Engines return the frozen dataclasses of
+containers/engines/types.py, never an object of their own library, and fail with
+the typed errors of containers.exceptions:
+
+- ContainerNotFound   no container of that name
+- ContainerExists     create/clone onto a name that is taken
+- InvalidName         a name outside the name rule (validate_name)
+- InvalidInput        a bad argument, with `fields` naming it (store, template, xargs, timeout, settings)
+- InvalidState        the container's state forbids the action (start a RUNNING one...)
+- ContainerBusy       another operation holds the container
+- BrokenConfig        the container exists but its engine cannot load it
+- TemplateFailed      a create or clone failed; nothing of the new container is left
+- LXCError / LXCTimeout  the engine itself failed or overran its deadline
+
+Implementations: containers/engines/lxc/ (liblxc) and containers/engines/fake.py (in
+memory, for tests about permissions, forms and serializers). tests/test_engine_contract.py
+runs the same assertions against both.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from containers.engines.types import (
+    ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, SettingsResult,
+)
+from containers.exceptions import InvalidInput
+
+# The store name that asks clone() for an overlay clone: copy-on-write over its source, which
+# then cannot be destroyed while the clone exists. Not a snapshot (a container's saved state).
+OVERLAY_STORE = "overlay"
+MAX_STOP_TIMEOUT = 3600
+
+
+def stop_grace(timeout, default):
+    """Whole seconds of graceful shutdown for stop()/restart(): `default` or a checked number."""
+    if timeout is None:
+        return default
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+            or not 0 <= timeout <= MAX_STOP_TIMEOUT:
+        message = f"must be a number of seconds from 0 to {MAX_STOP_TIMEOUT}"
+        raise InvalidInput(f"timeout {message}", fields={"timeout": message})
+    return math.ceil(timeout)  # engines count whole seconds; 0.5 must not become 0
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What this engine supports beyond the required methods, so a surface can hide the rest.
+
+    A method whose capability is False raises InvalidInput (never a library error).
+    """
+
+    freeze: bool  # freeze()/unfreeze()
+    overlay_clone: bool  # clone(..., store=OVERLAY_STORE) on this host
+    raw_config: bool  # raw_config(): the container's configuration as the engine stores it
+    template_arguments: bool  # create(args=...): arguments handed to the template
+    kernel_memory: bool  # ContainerInfo.kmem_bytes can be other than None on this host
+    swap_limit: bool  # ContainerSettings.swap_limit can be set on this host
+
+
+@runtime_checkable
+class ContainerEngine(Protocol):
+    """A container engine. Names follow containers' name rule; every method is safe to call
+    from any thread of the web server."""
+
+    # ----- reads ----------------------------------------------------------------------
+
+    def capabilities(self) -> Capabilities: ...
+
+    def list_containers(self, *, details: bool = False) -> list[ContainerSummary]:
+        """Every container, sorted by name; one it cannot load is listed as BROKEN, with `error`.
+
+        details=True also fills ipv4, memory_bytes (running ones) and autostart.
+        """
+
+    def exists(self, name: str) -> bool:
+        """True when `name` is defined, also when its configuration is broken."""
+
+    def state(self, name: str) -> str:
+        """One of vocabulary STATES (upper case)."""
+
+    def info(self, name: str) -> ContainerInfo:
+        """Live figures; the ones this engine or host cannot give are None."""
+
+    def raw_config(self, name: str) -> str:
+        """The container's configuration as stored, for read-only display (capability raw_config)."""
+
+    # ----- power actions: each returns the state reached, and raises InvalidState ------
+    # ----- when the current state does not allow the action.                      ------
+
+    def start(self, name: str) -> str: ...
+
+    def stop(self, name: str, *, timeout: float | None = None, force: bool = False) -> str:
+        """Shut down, gracefully for `timeout` seconds (None: the engine's default), then kill.
+
+        force: kill at once. A timeout outside 0..MAX_STOP_TIMEOUT is InvalidInput(fields=timeout).
+        """
+
+    def restart(self, name: str, *, timeout: float | None = None, force: bool = False) -> str: ...
+
+    def freeze(self, name: str) -> str: ...
+
+    def unfreeze(self, name: str) -> str: ...
+
+    # ----- life cycle -----------------------------------------------------------------
+
+    def templates(self) -> list[str]:
+        """The templates installed here, sorted."""
+
+    def template_options(self, template: str) -> list[str] | None:
+        """The options `template` accepts from anyone, sorted; None for a template the engine
+        does not vet (it may read host files: only a trusted caller may use it, with any
+        arguments but the engine's own)."""
+
+    def backing_stores(self) -> list[str]:
+        """Stores create() accepts on this host ("dir" always)."""
+
+    def clone_stores(self) -> list[str]:
+        """Stores clone() accepts: backing_stores(), plus OVERLAY_STORE with capability overlay_clone."""
+
+    def create(self, name: str, *, template: str, store: str = "dir", args=(),
+               trusted: bool = False) -> CreateResult:
+        """Create `name` from `template`; on failure nothing of it is left (TemplateFailed).
+
+        args: the template's arguments (["--dist", "debian"]), checked against
+        template_options(); `trusted` allows any but the engine's own to an unvetted template.
+        """
+
+    def clone(self, source: str, name: str, *, store: str | None = None) -> CreateResult:
+        """Copy the STOPPED container `source` as `name`; a source that does not exist is
+        InvalidInput(fields=clone)."""
+
+    def destroy(self, name: str, *, force: bool = False, with_snapshots: bool = True) -> bool:
+        """Destroy a STOPPED container (force: stop it first, or remove a BROKEN one).
+
+        The source of an overlay clone is InvalidState while the clone exists.
+        """
+
+    # ----- settings -------------------------------------------------------------------
+
+    def get_settings(self, name: str) -> ContainerSettings: ...
+
+    def update_settings(self, name: str, changes: dict) -> SettingsResult:
+        """Check `changes` (containers.engines.settings.validate) and save them.
+
+        Fields not in ContainerSettings, or values this host cannot honour, are
+        InvalidInput naming each field; restart_needed says a running container applies
+        them only once restarted.
+        """
+
+    # ----- host -----------------------------------------------------------------------
+
+    def host_info(self) -> HostInfo: ...

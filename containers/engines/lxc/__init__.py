@@ -1,0 +1,1 @@
+"""The liblxc engine (engine.LXCEngine): the only package that imports `lxc` (python3-lxc)."""
