@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 
 from containers.engines import get_engine
+from containers.engines.fake import FakeEngine
 from containers.engines.lxc.engine import LXCEngine
 from lwp import testing
 
@@ -47,6 +48,31 @@ def backend(lxcpath):
     configured = get_engine()
     assert configured.lxcpath == lxcpath
     return configured
+
+
+@pytest.fixture
+def fake_engine(monkeypatch):
+    """An in-memory FakeEngine behind the services, for tests of permissions, forms and
+    serializers (not of LXC behaviour): the app's surfaces then never reach liblxc."""
+    from containers import services  # noqa: PLC0415 - models load once Django is set up
+
+    engine = FakeEngine()
+    monkeypatch.setattr(services, "get_engine", lambda: engine)
+    return engine
+
+
+@pytest.fixture
+def fake_container(fake_engine):
+    """Factory: a container of the fake engine, as make_container makes a real one."""
+
+    def make(prefix="t", *, start=False):
+        name = testing.unique_name(prefix)
+        fake_engine.create(name, template="busybox")
+        if start:
+            fake_engine.start(name)
+        return name
+
+    return make
 
 
 @pytest.fixture

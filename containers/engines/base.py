@@ -46,6 +46,14 @@ def stop_grace(timeout, default):
     return math.ceil(timeout)  # engines count whole seconds; 0.5 must not become 0
 
 
+def check_choice(field, value, choices):
+    """InvalidInput naming `field` unless `value` is one of `choices` (a template, a store)."""
+    if not isinstance(value, str) or value not in choices:
+        shown = value[:80] if isinstance(value, str) else type(value).__name__
+        message = f"{shown!r} is not available here; choose one of: {', '.join(choices) or 'none'}"
+        raise InvalidInput(f"{field} {message}", fields={field: message})
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What this engine supports beyond the required methods, so a surface can hide the rest.

@@ -15,6 +15,8 @@ CPU_SHARES_RANGE = (2, 262144)
 
 EDITABLE = ("memory_limit", "swap_limit", "cpuset", "cpu_shares", "autostart",
             "start_delay", "start_order", "network_link")
+# What a running container's change takes effect without a restart (they matter at boot only).
+APPLIED_WITHOUT_RESTART = ("autostart", "start_delay", "start_order")
 
 # A Linux interface name as LWP accepts it (IFNAMSIZ: 15 characters). Checked before the value
 # reaches the config file, where a newline would start a key of its own.

@@ -14,7 +14,7 @@ import re
 import shutil
 
 from containers.engines import settings as settings_rules
-from containers.engines.base import OVERLAY_STORE, Capabilities, stop_grace
+from containers.engines.base import OVERLAY_STORE, Capabilities, check_choice, stop_grace
 from containers.engines.lxc import host, settings_keys, template_args
 from containers.engines.lxc.container_ops import (
     FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
@@ -253,9 +253,9 @@ class LXCEngine:
         `trusted` (a superuser) may also hand free arguments to a template LWP does not vet.
         """
         validate_name(name)
-        self._check_choice("template", template, self.templates())
+        check_choice("template", template, self.templates())
         args = template_args.validate(template, args, trusted=trusted)
-        self._check_choice("store", store, self.backing_stores())
+        check_choice("store", store, self.backing_stores())
         path = host.template_path(self.templates_dir, template)
         lxc = load_lxc()
         self._ensure_lxcpath()
@@ -271,7 +271,7 @@ class LXCEngine:
         validate_name(source, "clone")
         validate_name(name)
         if store is not None:
-            self._check_choice("store", store, self.clone_stores())
+            check_choice("store", store, self.clone_stores())
         lxc = load_lxc()
 
         def clone_in_child():
@@ -297,12 +297,6 @@ class LXCEngine:
             os.chmod(self.lxcpath, 0o755)  # not the server's private umask: containers live here
         except OSError as exc:
             raise LXCError(f"cannot create the container directory {self.lxcpath}: {exc.strerror}") from None
-
-    def _check_choice(self, field, value, choices):
-        if not isinstance(value, str) or value not in choices:
-            shown = value[:80] if isinstance(value, str) else type(value).__name__
-            message = f"{shown!r} is not available here; choose one of: {', '.join(choices) or 'none'}"
-            raise InvalidInput(f"{field} {message}", fields={field: message})
 
     def _make(self, name, what, make_in_child, also_lock=()):
         """Run a create or clone; undo every trace of `name` if it fails or times out."""
@@ -410,7 +404,7 @@ class LXCEngine:
             if changed:
                 write_config_items(container, settings_keys.config_items(wanted, version))
             restart_needed = bool(changed) and container.state in ("RUNNING", "FROZEN") and any(
-                f not in ("autostart", "start_delay", "start_order") for f in changed)
+                f not in settings_rules.APPLIED_WITHOUT_RESTART for f in changed)
             return SettingsResult(settings=read_settings(container, version), changed=changed,
                                   restart_needed=restart_needed)
 

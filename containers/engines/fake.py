@@ -1,0 +1,298 @@
+"""FakeEngine: a ContainerEngine in memory, for tests about permissions, forms and serializers.
+
+It keeps the liblxc engine's states, errors and validation (the same name rule, settings
+rules and template arguments), so a surface cannot tell it apart by what it answers;
+tests/test_engine_contract.py holds both engines to the same assertions. Never a
+substitute for real liblxc in a test of an LXC behaviour.
+"""
+
+import contextlib
+import dataclasses
+import threading
+import time
+
+from containers.engines import settings as settings_rules
+from containers.engines.base import OVERLAY_STORE, Capabilities, check_choice, stop_grace
+from containers.engines.lxc import template_args
+from containers.engines.lxc.engine import validate_name
+from containers.engines.types import (
+    ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, NetworkInterface,
+    SettingsResult,
+)
+from containers.exceptions import (
+    ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, TemplateFailed,
+)
+
+RUNNING_STATES = ("RUNNING", "FROZEN")
+
+
+@dataclasses.dataclass
+class _Container:
+    name: str
+    settings: ContainerSettings
+    state: str = "STOPPED"
+    overlay_of: str = ""  # the source of an overlay clone
+
+
+class FakeHost:
+    """The HostLimits of the fake: two CPUs, swap accounting, the bridges it is given."""
+
+    def __init__(self, bridges):
+        self.bridges = set(bridges)
+
+    def swap_accounting_available(self):
+        return True
+
+    def swap_needs_memory_limit(self):
+        return False
+
+    def online_cpus(self):
+        return {0, 1}
+
+    def cpuset_available(self):
+        return True
+
+    def is_bridge(self, interface):
+        return interface in self.bridges
+
+
+class FakeLocks:
+    """Busy containers, as the liblxc engine's ContainerLocks: hold(names, wait=...)."""
+
+    def __init__(self):
+        self._held = set()
+        self._guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, names, *, wait):
+        names = sorted(set(names))
+        deadline = time.monotonic() + wait
+        while True:
+            with self._guard:
+                if not self._held & set(names):
+                    self._held.update(names)
+                    break
+            if time.monotonic() >= deadline:
+                busy = min(self._held & set(names))
+                raise ContainerBusy(f"container {busy!r} is busy with another operation; "
+                                    f"still busy after {wait:g} s, try again shortly")
+            time.sleep(0.01)
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._held.difference_update(names)
+
+
+class FakeEngine:
+    """Containers as dict entries; `failing_templates` are listed but fail (TemplateFailed)."""
+
+    def __init__(self, *, templates=("busybox", "download", "local"), bridges=("lwpbr0",),
+                 failing_templates=(), stop_timeout=30, lock_wait=0.2):
+        self._templates = sorted(set(templates) | set(failing_templates))
+        self._failing = set(failing_templates)
+        self.host = FakeHost(bridges)
+        self.locks = FakeLocks()
+        self.stop_timeout = stop_timeout
+        self.lock_wait = lock_wait
+        self._containers = {}
+        self._guard = threading.RLock()
+
+    # ----- plumbing -------------------------------------------------------------------
+
+    def _get(self, name):
+        validate_name(name)
+        container = self._containers.get(name)
+        if container is None:
+            raise ContainerNotFound(f"container {name!r} does not exist")
+        return container
+
+    @contextlib.contextmanager
+    def _changing(self, *names):
+        """Hold `names` as the liblxc engine does, and the fake's own state."""
+        with self.locks.hold(names, wait=self.lock_wait), self._guard:
+            yield
+
+    # ----- reads ----------------------------------------------------------------------
+
+    def capabilities(self):
+        return Capabilities(freeze=True, overlay_clone=True, raw_config=True, template_arguments=True,
+                            kernel_memory=False, swap_limit=True)
+
+    def list_containers(self, *, details=False):
+        with self._guard:
+            containers = sorted(self._containers.values(), key=lambda c: c.name)
+            return [self._summary(c, details) for c in containers]
+
+    def _summary(self, container, details):
+        if not details:
+            return ContainerSummary(name=container.name, state=container.state)
+        running = container.state in RUNNING_STATES
+        return ContainerSummary(name=container.name, state=container.state,
+                                autostart=container.settings.autostart,
+                                ipv4=(self._ipv4(container),) if running else (),
+                                memory_bytes=4 << 20 if running else None)
+
+    def _ipv4(self, container):
+        return f"10.0.3.{sorted(self._containers).index(container.name) % 250 + 2}"
+
+    def exists(self, name):
+        validate_name(name)
+        return name in self._containers
+
+    def state(self, name):
+        return self._get(name).state
+
+    def info(self, name):
+        with self._guard:
+            container = self._get(name)
+            running = container.state in RUNNING_STATES
+            link = container.settings.network_link
+            return ContainerInfo(
+                name=name, state=container.state, pid=4242 if running else None,
+                ips=[self._ipv4(container)] if running else [],
+                interfaces=[NetworkInterface(index=0, type="veth", link=link,
+                                             host_interface="vethfake0" if running else "")],
+                cpu_ns=1_500_000_000 if running else None, memory_bytes=4 << 20 if running else None,
+                kmem_bytes=None, blkio_bytes=0 if running else None,
+                rx_bytes=1024 if running else None, tx_bytes=512 if running else None, cgroup_version=2)
+
+    def raw_config(self, name):
+        container = self._get(name)
+        lines = [f"lxc.uts.name = {name}", "lxc.net.0.type = veth"]
+        if container.settings.network_link:
+            lines.append(f"lxc.net.0.link = {container.settings.network_link}")
+        return "\n".join(lines) + "\n"
+
+    # ----- power actions --------------------------------------------------------------
+
+    def start(self, name):
+        with self._changing(name):
+            container = self._get(name)
+            if container.state == "RUNNING":
+                raise InvalidState(f"container {name!r} is already RUNNING")
+            if container.state == "FROZEN":
+                raise InvalidState(f"container {name!r} is FROZEN; unfreeze it instead")
+            container.state = "RUNNING"
+            return container.state
+
+    def stop(self, name, *, timeout=None, force=False):
+        stop_grace(timeout, self.stop_timeout)
+        with self._changing(name):
+            container = self._get(name)
+            if container.state == "STOPPED":
+                raise InvalidState(f"container {name!r} is already STOPPED")
+            container.state = "STOPPED"
+            return container.state
+
+    def restart(self, name, *, timeout=None, force=False):
+        stop_grace(timeout, self.stop_timeout)
+        with self._changing(name):
+            container = self._get(name)
+            if container.state not in RUNNING_STATES:
+                raise InvalidState(f"container {name!r} is {container.state}; only a running "
+                                   "or frozen container can be restarted")
+            container.state = "RUNNING"
+            return container.state
+
+    def freeze(self, name):
+        return self._switch(name, "RUNNING", "FROZEN", "only a RUNNING container can be frozen")
+
+    def unfreeze(self, name):
+        return self._switch(name, "FROZEN", "RUNNING", "only a FROZEN container can be unfrozen")
+
+    def _switch(self, name, required, reached, rule):
+        with self._changing(name):
+            container = self._get(name)
+            if container.state != required:
+                raise InvalidState(f"container {name!r} is {container.state}; {rule}")
+            container.state = reached
+            return container.state
+
+    # ----- life cycle -----------------------------------------------------------------
+
+    def templates(self):
+        return list(self._templates)
+
+    def template_options(self, template):
+        return template_args.allowed_options(template)
+
+    def backing_stores(self):
+        return ["dir"]
+
+    def clone_stores(self):
+        return ["dir", OVERLAY_STORE]
+
+    def create(self, name, *, template, store="dir", args=(), trusted=False):
+        validate_name(name)
+        check_choice("template", template, self.templates())
+        template_args.validate(template, args, trusted=trusted)
+        check_choice("store", store, self.backing_stores())
+        with self._changing(name):
+            self._check_free(name)
+            if template in self._failing:
+                raise TemplateFailed(f"template {template!r} failed for {name!r}: the fake template fails",
+                                     output="the fake template fails")
+            self._containers[name] = _Container(name=name, settings=ContainerSettings())
+        return CreateResult(name=name, output=f"{template}: {name} created (fake)\n")
+
+    def clone(self, source, name, *, store=None):
+        validate_name(source, "clone")
+        validate_name(name)
+        if store is not None:
+            check_choice("store", store, self.clone_stores())
+        if not self.exists(source):
+            raise InvalidInput(f"clone source {source!r} does not exist",
+                               fields={"clone": f"container {source!r} does not exist"})
+        with self._changing(name, source):
+            self._check_free(name)
+            original = self._get(source)
+            if original.state != "STOPPED":
+                raise InvalidState(f"container {source!r} is {original.state}; stop it before cloning")
+            self._containers[name] = _Container(
+                name=name, settings=original.settings,
+                overlay_of=source if store == OVERLAY_STORE else "")
+        return CreateResult(name=name, output="")
+
+    def _check_free(self, name):
+        if name in self._containers:
+            raise ContainerExists(f"container {name!r} already exists")
+
+    def destroy(self, name, *, force=False, with_snapshots=True):
+        with self._changing(name):
+            container = self._get(name)
+            clones = sorted(c.name for c in self._containers.values() if c.overlay_of == name)
+            if clones:
+                raise InvalidState(f"container {name!r} is the base of the overlay clones "
+                                   f"{', '.join(clones)}; destroy them first")
+            if container.state != "STOPPED" and not force:
+                raise InvalidState(f"container {name!r} is {container.state}; stop it first "
+                                   "or ask for a forced delete")
+            del self._containers[name]
+        return True
+
+    # ----- settings -------------------------------------------------------------------
+
+    def get_settings(self, name):
+        return self._get(name).settings
+
+    def update_settings(self, name, changes):
+        with self._changing(name):
+            container = self._get(name)
+            current = container.settings
+            clean = settings_rules.validate(changes, current=current, host=self.host)
+            wanted = dataclasses.replace(current, **clean)
+            changed = [f for f in clean if getattr(current, f) != getattr(wanted, f)]
+            container.settings = wanted
+            restart_needed = bool(changed) and container.state in RUNNING_STATES and any(
+                f not in settings_rules.APPLIED_WITHOUT_RESTART for f in changed)
+            return SettingsResult(settings=wanted, changed=changed, restart_needed=restart_needed)
+
+    # ----- host -----------------------------------------------------------------------
+
+    def host_info(self):
+        return HostInfo(hostname="fake-host", kernel="6.1.0-fake", lxc_version=None, cgroup_version=2,
+                        cpus=2, load=(0.0, 0.0, 0.0), memory_total=4 << 30, memory_used=1 << 30,
+                        uptime_seconds=3600, lxcpath=None, disk_total=100 << 30, disk_used=10 << 30,
+                        disk_free=90 << 30)
+

@@ -1,0 +1,270 @@
+"""The ContainerEngine contract (containers/engines/base.py), held against every engine.
+
+Each test runs on the in-memory fake and on real liblxc (busybox on the run's private
+lxcpath and bridge): what the fake answers, liblxc answers too, so the fake cannot drift.
+"""
+
+import contextlib
+
+import pytest
+
+from containers.engines.base import OVERLAY_STORE, Capabilities, ContainerEngine
+from containers.engines.fake import FakeEngine
+from containers.engines.types import ContainerInfo, ContainerSettings, CreateResult, HostInfo, SettingsResult
+from containers.exceptions import (
+    ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState,
+)
+from lwp import testing
+
+FAKE_BRIDGE = "lwpbr0"
+
+
+@pytest.fixture(params=["fake", "lxc"])
+def engine(request):
+    if request.param == "fake":
+        engine = FakeEngine(bridges=(FAKE_BRIDGE,))
+        engine.bridge_name = FAKE_BRIDGE
+        return engine
+    engine = request.getfixturevalue("backend")
+    engine.bridge_name = request.getfixturevalue("bridge").name
+    return engine
+
+
+@pytest.fixture
+def new(engine):
+    """Factory: a busybox container on the engine's bridge, destroyed after the test."""
+    made = []
+
+    def make(*, start=False):
+        name = testing.unique_name("contract")
+        made.append(name)
+        result = engine.create(name, template="busybox")
+        assert result == CreateResult(name=name, output=result.output)
+        engine.update_settings(name, {"network_link": engine.bridge_name})
+        if start:
+            assert engine.start(name) == "RUNNING"
+        return name
+
+    yield make
+    for name in reversed(made):  # overlay clones before their sources
+        with contextlib.suppress(ContainerNotFound):
+            engine.destroy(name, force=True)
+
+
+def test_engine_satisfies_the_protocol_and_says_what_it_supports(engine):
+    assert isinstance(engine, ContainerEngine)
+    assert isinstance(engine.capabilities(), Capabilities)
+
+
+def test_created_container_exists_stopped_and_is_listed_in_name_order(engine, new):
+    first, second = sorted([new(), new()])
+    assert engine.exists(first) and engine.state(first) == "STOPPED"
+    listed = [s for s in engine.list_containers() if s.name in (first, second)]
+    assert [(s.name, s.state) for s in listed] == [(first, "STOPPED"), (second, "STOPPED")]
+
+
+def test_creating_a_taken_name_is_exists(engine, new):
+    name = new()
+    with pytest.raises(ContainerExists):
+        engine.create(name, template="busybox")
+
+
+@pytest.mark.parametrize("call", ["exists", "state", "info", "start", "get_settings", "destroy"])
+def test_a_name_outside_the_rule_is_invalid_name(engine, call):
+    with pytest.raises(InvalidName):
+        getattr(engine, call)("../etc")
+
+
+@pytest.mark.parametrize("call", ["state", "info", "raw_config", "start", "freeze", "get_settings", "destroy"])
+def test_an_unknown_container_is_not_found(engine, call):
+    assert not engine.exists("contract-nobody")
+    with pytest.raises(ContainerNotFound):
+        getattr(engine, call)("contract-nobody")
+
+
+def test_power_actions_return_the_state_they_reach(engine, new):
+    name = new()
+    for action, kwargs, reached in [("start", {}, "RUNNING"), ("freeze", {}, "FROZEN"),
+                                    ("unfreeze", {}, "RUNNING"), ("restart", {"force": True}, "RUNNING"),
+                                    ("stop", {"timeout": 0}, "STOPPED")]:
+        assert getattr(engine, action)(name, **kwargs) == reached, action
+        assert engine.state(name) == reached, action
+
+
+@pytest.mark.parametrize("action", ["stop", "freeze", "unfreeze", "restart"])
+def test_actions_a_stopped_container_does_not_allow_are_invalid_state(engine, new, action):
+    name = new()
+    with pytest.raises(InvalidState, match="STOPPED"):
+        getattr(engine, action)(name)
+    assert engine.state(name) == "STOPPED"
+
+
+@pytest.mark.parametrize("action", ["start", "unfreeze"])
+def test_actions_a_running_container_does_not_allow_are_invalid_state(engine, new, action):
+    name = new(start=True)
+    with pytest.raises(InvalidState, match="RUNNING"):
+        getattr(engine, action)(name)
+    assert engine.state(name) == "RUNNING"
+
+
+@pytest.mark.parametrize("timeout", [-1, 3601, True, "10"])
+def test_a_stop_timeout_out_of_range_is_invalid_input_naming_timeout(engine, timeout):
+    with pytest.raises(InvalidInput) as raised:
+        engine.stop("contract-nobody", timeout=timeout)
+    assert set(raised.value.fields) == {"timeout"}
+
+
+def test_a_container_held_by_another_operation_is_busy(engine, new):
+    name = new()
+    with engine.locks.hold([name], wait=1), pytest.raises(ContainerBusy):
+        engine.start(name)
+    assert engine.state(name) == "STOPPED"
+
+
+def test_info_has_live_figures_only_while_running(engine, new):
+    name = new()
+    stopped = engine.info(name)
+    assert isinstance(stopped, ContainerInfo)
+    assert (stopped.state, stopped.pid, stopped.cpu_ns, stopped.ips) == ("STOPPED", None, None, [])
+    assert stopped.link == engine.bridge_name
+    engine.start(name)
+    running = engine.info(name)
+    assert running.state == "RUNNING" and running.pid > 0 and running.memory_bytes > 0
+    assert running.kmem_bytes is None or engine.capabilities().kernel_memory
+
+
+def test_listing_with_details_adds_autostart_and_memory_of_running_containers(engine, new):
+    stopped, running = new(), new(start=True)
+    engine.update_settings(stopped, {"autostart": True})
+    details = {s.name: s for s in engine.list_containers(details=True)}
+    assert details[stopped].autostart is True and details[stopped].memory_bytes is None
+    assert details[running].state == "RUNNING" and details[running].memory_bytes > 0
+
+
+def test_raw_config_is_the_stored_text_with_its_settings(engine, new):
+    name = new()
+    assert engine.capabilities().raw_config
+    assert engine.bridge_name in engine.raw_config(name)
+
+
+def test_templates_are_listed_with_what_each_accepts(engine):
+    assert "busybox" in engine.templates()
+    assert engine.template_options("busybox") == []
+    assert "--dist" in engine.template_options("download")
+    assert engine.template_options("local") is None  # not vetted: a superuser's only
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"template": "no-such-template"}, "template"),
+    ({"template": "busybox", "store": "no-such-store"}, "store"),
+    ({"template": "busybox", "args": ["--busybox-path", "/bin/sh"]}, "xargs"),
+    ({"template": "local", "args": ["--metadata", "/etc/shadow"]}, "xargs"),  # untrusted caller
+])
+def test_create_refuses_what_is_not_offered_naming_the_field_and_makes_nothing(engine, kwargs, field):
+    name = testing.unique_name("contract")
+    if kwargs["template"] == "local" and "local" not in engine.templates():
+        pytest.skip("no local template here")
+    with pytest.raises(InvalidInput) as raised:
+        engine.create(name, **kwargs)
+    assert set(raised.value.fields) == {field}
+    assert not engine.exists(name)
+
+
+def test_stores_include_dir_and_clones_may_be_overlays_where_the_engine_says_so(engine):
+    assert "dir" in engine.backing_stores()
+    clone_stores = engine.clone_stores()
+    assert set(engine.backing_stores()) <= set(clone_stores)
+    assert (OVERLAY_STORE in clone_stores) == engine.capabilities().overlay_clone
+
+
+def test_clone_copies_a_stopped_container_with_its_settings(engine, new):
+    source = new()
+    engine.update_settings(source, {"start_delay": 7})
+    name = testing.unique_name("contract")
+    try:
+        assert engine.clone(source, name).name == name
+        assert engine.state(name) == "STOPPED"
+        assert engine.get_settings(name).start_delay == 7
+    finally:
+        engine.destroy(name, force=True)
+
+
+def test_cloning_a_running_container_is_invalid_state_and_makes_nothing(engine, new):
+    source = new(start=True)
+    name = testing.unique_name("contract")
+    with pytest.raises(InvalidState, match="RUNNING"):
+        engine.clone(source, name)
+    assert not engine.exists(name)
+
+
+def test_cloning_a_missing_source_is_invalid_input_naming_clone(engine):
+    with pytest.raises(InvalidInput) as raised:
+        engine.clone("contract-nobody", testing.unique_name("contract"))
+    assert set(raised.value.fields) == {"clone"}
+
+
+def test_the_source_of_an_overlay_clone_cannot_be_destroyed_before_the_clone(engine, new):
+    if not engine.capabilities().overlay_clone:
+        pytest.skip("this engine offers no overlay clone here")
+    source = new()
+    name = testing.unique_name("contract")
+    engine.clone(source, name, store=OVERLAY_STORE)
+    try:
+        with pytest.raises(InvalidState, match=name):
+            engine.destroy(source)
+    finally:
+        engine.destroy(name, force=True)
+    assert engine.destroy(source) is True
+
+
+def test_destroying_a_running_container_needs_force(engine, new):
+    name = new(start=True)
+    with pytest.raises(InvalidState, match="RUNNING"):
+        engine.destroy(name)
+    assert engine.destroy(name, force=True) is True
+    assert not engine.exists(name)
+    assert name not in {s.name for s in engine.list_containers()}
+
+
+def test_settings_are_saved_and_say_what_changed(engine, new):
+    name = new()
+    assert isinstance(engine.get_settings(name), ContainerSettings)
+    result = engine.update_settings(name, {"memory_limit": "256M", "autostart": "yes", "start_order": 3})
+    assert isinstance(result, SettingsResult)
+    assert sorted(result.changed) == ["autostart", "memory_limit", "start_order"]
+    assert not result.restart_needed
+    saved = engine.get_settings(name)
+    assert (saved.memory_limit, saved.autostart, saved.start_order) == (256 << 20, True, 3)
+    assert engine.update_settings(name, {"start_order": 3}).changed == []
+
+
+def test_a_running_container_needs_a_restart_for_limits_but_not_for_boot_settings(engine, new):
+    name = new(start=True)
+    assert engine.update_settings(name, {"autostart": True}).restart_needed is False
+    assert engine.update_settings(name, {"memory_limit": "128M"}).restart_needed is True
+
+
+@pytest.mark.parametrize("changes, fields", [
+    ({"memory_limit": "lots"}, {"memory_limit"}),
+    ({"memory_limit": "1M"}, {"memory_limit"}),
+    ({"cpu_shares": 1}, {"cpu_shares"}),
+    ({"start_delay": -1, "autostart": "perhaps"}, {"start_delay", "autostart"}),
+    ({"network_link": "no-such-br0"}, {"network_link"}),
+    ({"network_link": "br0\nlxc.x=1"}, {"network_link"}),
+    ({"rootfs": "/"}, {"rootfs"}),
+])
+def test_invalid_settings_are_invalid_input_naming_each_field_and_change_nothing(engine, new, changes, fields):
+    name = new()
+    before = engine.get_settings(name)
+    with pytest.raises(InvalidInput) as raised:
+        engine.update_settings(name, changes)
+    assert set(raised.value.fields) == fields
+    assert engine.get_settings(name) == before
+
+
+def test_host_info_gives_the_host_facts(engine):
+    facts = engine.host_info()
+    assert isinstance(facts, HostInfo)
+    assert facts.cpus >= 1 and facts.memory_total > facts.memory_used >= 0
+    assert facts.cgroup_version in (1, 2) and facts.hostname
+    assert facts.disk_total >= facts.disk_free
