@@ -5,9 +5,8 @@ import shlex
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from containers.backend import validate_name
+from containers.vocabulary import POWER_ACTIONS, validate_name
 from containers.exceptions import InvalidName
-from containers.services import POWER_ACTIONS
 from lwp.api import RefuseUnknownFields, TextField
 
 MAX_STOP_TIMEOUT = 3600
