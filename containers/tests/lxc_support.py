@@ -13,7 +13,7 @@ import pytest
 
 from containers.backend.core import load_lxc
 from containers.backend.operations import wait_until
-from lwp import testing
+from testing import playground
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -90,7 +90,7 @@ def adhoc(backend):
 
 
 def new_name(adhoc, prefix="t"):
-    name = testing.unique_name(prefix)
+    name = playground.unique_name(prefix)
     adhoc.append(name)
     return name
 
