@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 RUN_DIR = tempfile.mkdtemp(prefix="lwp-bench-")
 os.environ.update(LWP_TEST_RUN_DIR=RUN_DIR, LWP_DATA_DIR=os.path.join(RUN_DIR, "data"),
-                  LWP_LXC_PATH=os.path.join(RUN_DIR, "lxc"), DJANGO_SETTINGS_MODULE="lwp.test_settings")
+                  LWP_LXC_PATH=os.path.join(RUN_DIR, "lxc"), DJANGO_SETTINGS_MODULE="testing.settings")
 
 
 def timed(client, url, rounds):

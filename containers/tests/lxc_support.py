@@ -60,7 +60,7 @@ def write_template(directory, name, body):
 
 def run_python(code, *, timeout=60, **kwargs):
     """Run a Python snippet in a fresh interpreter with the repository importable."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), DJANGO_SETTINGS_MODULE="lwp.test_settings")
+    env = dict(os.environ, PYTHONPATH=str(REPO), DJANGO_SETTINGS_MODULE="testing.settings")
     return subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
