@@ -17,6 +17,7 @@ from containers.engines import get_engine
 from containers.engines.types import ContainerSummary
 from containers.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
 from containers.models import Container
+from containers.vocabulary import POWER_ACTIONS
 
 log = logging.getLogger("lwp.containers")
 
@@ -25,7 +26,6 @@ CHANGE = "containers.change_container"
 ADD = "containers.add_container"
 DELETE = "containers.delete_container"
 
-POWER_ACTIONS = ("start", "stop", "freeze", "unfreeze", "restart")
 
 
 def require_permission(user, permission):

@@ -5,12 +5,10 @@ import shlex
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from containers.engines.lxc.engine import validate_name
+from containers.vocabulary import MAX_STOP_TIMEOUT, POWER_ACTIONS, validate_name
 from containers.exceptions import InvalidName
-from containers.services import POWER_ACTIONS
 from lwp.api import RefuseUnknownFields, TextField
 
-MAX_STOP_TIMEOUT = 3600
 MAX_XARGS_TEXT = 4096
 
 

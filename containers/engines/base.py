@@ -27,12 +27,12 @@ from typing import Protocol, runtime_checkable
 from containers.engines.types import (
     ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, SettingsResult,
 )
-from containers.exceptions import InvalidInput
+from containers.exceptions import InvalidInput, InvalidState
+from containers.vocabulary import MAX_STOP_TIMEOUT, allowed_actions
 
 # The store name that asks clone() for an overlay clone: copy-on-write over its source, which
 # then cannot be destroyed while the clone exists. Not a snapshot (a container's saved state).
 OVERLAY_STORE = "overlay"
-MAX_STOP_TIMEOUT = 3600
 
 
 def stop_grace(timeout, default):
@@ -44,6 +44,24 @@ def stop_grace(timeout, default):
         message = f"must be a number of seconds from 0 to {MAX_STOP_TIMEOUT}"
         raise InvalidInput(f"timeout {message}", fields={"timeout": message})
     return math.ceil(timeout)  # engines count whole seconds; 0.5 must not become 0
+
+
+# Why a state refuses an action, as engines say it: {action: {state: reason}}, "*" for any other state.
+_REFUSALS = {
+    "start": {"RUNNING": "already RUNNING", "FROZEN": "FROZEN; unfreeze it instead",
+              "*": "{state}; try again when it settles"},
+    "stop": {"*": "already {state}"},
+    "freeze": {"*": "{state}; only a RUNNING container can be frozen"},
+    "unfreeze": {"*": "{state}; only a FROZEN container can be unfrozen"},
+    "restart": {"*": "{state}; only a running or frozen container can be restarted"},
+}
+
+
+def require_action(name, state, action):
+    """InvalidState unless a container in `state` allows the power `action` (vocabulary's table)."""
+    if action not in allowed_actions(state):
+        reasons = _REFUSALS[action]
+        raise InvalidState(f"container {name!r} is " + reasons.get(state, reasons["*"]).format(state=state))
 
 
 def check_choice(field, value, choices):

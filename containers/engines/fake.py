@@ -12,9 +12,8 @@ import threading
 import time
 
 from containers.engines import settings as settings_rules
-from containers.engines.base import OVERLAY_STORE, Capabilities, check_choice, stop_grace
+from containers.engines.base import OVERLAY_STORE, Capabilities, check_choice, require_action, stop_grace
 from containers.engines.lxc import template_args
-from containers.engines.lxc.engine import validate_name
 from containers.engines.types import (
     ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, NetworkInterface,
     SettingsResult,
@@ -22,9 +21,7 @@ from containers.engines.types import (
 from containers.exceptions import (
     ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, TemplateFailed,
 )
-
-RUNNING_STATES = ("RUNNING", "FROZEN")
-
+from containers.vocabulary import ACTIVE_STATES, validate_name
 
 @dataclasses.dataclass
 class _Container:
@@ -127,7 +124,7 @@ class FakeEngine:
     def _summary(self, container, details):
         if not details:
             return ContainerSummary(name=container.name, state=container.state)
-        running = container.state in RUNNING_STATES
+        running = container.state in ACTIVE_STATES
         return ContainerSummary(name=container.name, state=container.state,
                                 autostart=container.settings.autostart,
                                 ipv4=(self._ipv4(container),) if running else (),
@@ -146,7 +143,7 @@ class FakeEngine:
     def info(self, name):
         with self._guard:
             container = self._get(name)
-            running = container.state in RUNNING_STATES
+            running = container.state in ACTIVE_STATES
             link = container.settings.network_link
             return ContainerInfo(
                 name=name, state=container.state, pid=4242 if running else None,
@@ -167,45 +164,26 @@ class FakeEngine:
     # ----- power actions --------------------------------------------------------------
 
     def start(self, name):
-        with self._changing(name):
-            container = self._get(name)
-            if container.state == "RUNNING":
-                raise InvalidState(f"container {name!r} is already RUNNING")
-            if container.state == "FROZEN":
-                raise InvalidState(f"container {name!r} is FROZEN; unfreeze it instead")
-            container.state = "RUNNING"
-            return container.state
+        return self._power(name, "start", "RUNNING")
 
     def stop(self, name, *, timeout=None, force=False):
         stop_grace(timeout, self.stop_timeout)
-        with self._changing(name):
-            container = self._get(name)
-            if container.state == "STOPPED":
-                raise InvalidState(f"container {name!r} is already STOPPED")
-            container.state = "STOPPED"
-            return container.state
+        return self._power(name, "stop", "STOPPED")
 
     def restart(self, name, *, timeout=None, force=False):
         stop_grace(timeout, self.stop_timeout)
-        with self._changing(name):
-            container = self._get(name)
-            if container.state not in RUNNING_STATES:
-                raise InvalidState(f"container {name!r} is {container.state}; only a running "
-                                   "or frozen container can be restarted")
-            container.state = "RUNNING"
-            return container.state
+        return self._power(name, "restart", "RUNNING")
 
     def freeze(self, name):
-        return self._switch(name, "RUNNING", "FROZEN", "only a RUNNING container can be frozen")
+        return self._power(name, "freeze", "FROZEN")
 
     def unfreeze(self, name):
-        return self._switch(name, "FROZEN", "RUNNING", "only a FROZEN container can be unfrozen")
+        return self._power(name, "unfreeze", "RUNNING")
 
-    def _switch(self, name, required, reached, rule):
+    def _power(self, name, action, reached):
         with self._changing(name):
             container = self._get(name)
-            if container.state != required:
-                raise InvalidState(f"container {name!r} is {container.state}; {rule}")
+            require_action(name, container.state, action)
             container.state = reached
             return container.state
 
@@ -284,7 +262,7 @@ class FakeEngine:
             wanted = dataclasses.replace(current, **clean)
             changed = [f for f in clean if getattr(current, f) != getattr(wanted, f)]
             container.settings = wanted
-            restart_needed = bool(changed) and container.state in RUNNING_STATES and any(
+            restart_needed = bool(changed) and container.state in ACTIVE_STATES and any(
                 f not in settings_rules.APPLIED_WITHOUT_RESTART for f in changed)
             return SettingsResult(settings=wanted, changed=changed, restart_needed=restart_needed)
 

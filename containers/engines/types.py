@@ -6,11 +6,7 @@ Some names come from LXC because the API publishes them as they are (kmem_bytes 
 
 from dataclasses import dataclass, field
 
-from containers.engines.formatting import humanize_bytes, humanize_cpu_ns
-
-STATES = ("STOPPED", "STARTING", "RUNNING", "STOPPING", "ABORTING", "FREEZING", "FROZEN", "THAWED")
-# A container whose config liblxc cannot load is listed with this state.
-BROKEN = "BROKEN"
+from containers.figures import humanize_bytes, humanize_cpu_ns
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from containers.engines.types import BROKEN
 from containers.engines.lxc.deadline import run_with_deadline
+from containers.vocabulary import BROKEN
 from containers.exceptions import (
     BrokenConfig, ContainerBusy, ContainerExists, InvalidState, LXCError, LXCTimeout,
 )

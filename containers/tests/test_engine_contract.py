@@ -14,7 +14,7 @@ from containers.engines.types import ContainerInfo, ContainerSettings, CreateRes
 from containers.exceptions import (
     ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState,
 )
-from lwp import testing
+from testing import playground
 
 FAKE_BRIDGE = "lwpbr0"
 
@@ -36,7 +36,7 @@ def new(engine):
     made = []
 
     def make(*, start=False):
-        name = testing.unique_name("contract")
+        name = playground.unique_name("contract")
         made.append(name)
         result = engine.create(name, template="busybox")
         assert result == CreateResult(name=name, output=result.output)
@@ -161,7 +161,7 @@ def test_templates_are_listed_with_what_each_accepts(engine):
     ({"template": "local", "args": ["--metadata", "/etc/shadow"]}, "xargs"),  # untrusted caller
 ])
 def test_create_refuses_what_is_not_offered_naming_the_field_and_makes_nothing(engine, kwargs, field):
-    name = testing.unique_name("contract")
+    name = playground.unique_name("contract")
     if kwargs["template"] == "local" and "local" not in engine.templates():
         pytest.skip("no local template here")
     with pytest.raises(InvalidInput) as raised:
@@ -180,7 +180,7 @@ def test_stores_include_dir_and_clones_may_be_overlays_where_the_engine_says_so(
 def test_clone_copies_a_stopped_container_with_its_settings(engine, new):
     source = new()
     engine.update_settings(source, {"start_delay": 7})
-    name = testing.unique_name("contract")
+    name = playground.unique_name("contract")
     try:
         assert engine.clone(source, name).name == name
         assert engine.state(name) == "STOPPED"
@@ -191,7 +191,7 @@ def test_clone_copies_a_stopped_container_with_its_settings(engine, new):
 
 def test_cloning_a_running_container_is_invalid_state_and_makes_nothing(engine, new):
     source = new(start=True)
-    name = testing.unique_name("contract")
+    name = playground.unique_name("contract")
     with pytest.raises(InvalidState, match="RUNNING"):
         engine.clone(source, name)
     assert not engine.exists(name)
@@ -199,7 +199,7 @@ def test_cloning_a_running_container_is_invalid_state_and_makes_nothing(engine, 
 
 def test_cloning_a_missing_source_is_invalid_input_naming_clone(engine):
     with pytest.raises(InvalidInput) as raised:
-        engine.clone("contract-nobody", testing.unique_name("contract"))
+        engine.clone("contract-nobody", playground.unique_name("contract"))
     assert set(raised.value.fields) == {"clone"}
 
 
@@ -207,7 +207,7 @@ def test_the_source_of_an_overlay_clone_cannot_be_destroyed_before_the_clone(eng
     if not engine.capabilities().overlay_clone:
         pytest.skip("this engine offers no overlay clone here")
     source = new()
-    name = testing.unique_name("contract")
+    name = playground.unique_name("contract")
     engine.clone(source, name, store=OVERLAY_STORE)
     try:
         with pytest.raises(InvalidState, match=name):

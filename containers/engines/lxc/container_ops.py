@@ -10,13 +10,16 @@ import os
 import tempfile
 import time
 
+from containers.engines.base import require_action
 from containers.engines.lxc import settings_keys
 from containers.engines.settings import parse_size
 from containers.engines.types import ContainerInfo, ContainerSettings, NetworkInterface
-from containers.exceptions import InvalidInput, InvalidState, LXCError
+from containers.exceptions import InvalidInput, LXCError
+from containers.vocabulary import ACTIVE_STATES
 
 FREEZE_TIMEOUT = 15
 WAIT_STATE_TIMEOUT = 10
+
 
 def _wait_for(container, state):
     if not container.wait(state, WAIT_STATE_TIMEOUT):
@@ -25,13 +28,7 @@ def _wait_for(container, state):
 
 
 def start_container(lxc, container):
-    state = container.state
-    if state == "RUNNING":
-        raise InvalidState(f"container {container.name!r} is already RUNNING")
-    if state == "FROZEN":
-        raise InvalidState(f"container {container.name!r} is FROZEN; unfreeze it instead")
-    if state != "STOPPED":
-        raise InvalidState(f"container {container.name!r} is {state}; try again when it settles")
+    require_action(container.name, container.state, "start")
     with tempfile.NamedTemporaryFile(prefix="lwp-start-", suffix=".log") as log:
         # liblxc says why a start failed only in its log: point it (in memory, never saved) at ours.
         container.set_config_item("lxc.log.file", log.name)
@@ -54,8 +51,7 @@ def first_error_line(log_text):
 
 def stop_container(container, grace, force):
     state = container.state
-    if state == "STOPPED":
-        raise InvalidState(f"container {container.name!r} is already STOPPED")
+    require_action(container.name, state, "stop")
     if state == "FROZEN" and not container.unfreeze():
         raise LXCError(f"liblxc could not unfreeze {container.name!r} to stop it")
     # shutdown(-1) would wait for ever and shutdown(0) does not wait at all: grace is
@@ -70,9 +66,7 @@ def stop_container(container, grace, force):
 
 
 def freeze_container(container, version):
-    if container.state != "RUNNING":
-        raise InvalidState(f"container {container.name!r} is {container.state}; "
-                           "only a RUNNING container can be frozen")
+    require_action(container.name, container.state, "freeze")
     if version == 1:
         _freeze_v1(container)
     # On v1 the cgroup is frozen by now: liblxc finds it so at once and tells the
@@ -103,9 +97,7 @@ def _freeze_v1(container):
 
 
 def unfreeze_container(lxc, container):
-    if container.state != "FROZEN":
-        raise InvalidState(f"container {container.name!r} is {container.state}; "
-                           "only a FROZEN container can be unfrozen")
+    require_action(container.name, container.state, "unfreeze")
     if not container.unfreeze():
         raise LXCError(f"liblxc could not unfreeze {container.name!r}")
     _wait_for(container, "RUNNING")
@@ -227,7 +219,7 @@ def _traffic(interfaces):
 
 def gather_info(container, version):
     state = container.state
-    running = state in ("RUNNING", "FROZEN")
+    running = state in ACTIVE_STATES
     pid = container.init_pid if running else None
     ips = list(container.get_ips() or ()) if running else []
     interfaces = _interfaces(container, running)

@@ -10,11 +10,10 @@ when its deadline passes, holding the container's lock (locks.py) when it change
 import contextlib
 import dataclasses
 import os
-import re
 import shutil
 
 from containers.engines import settings as settings_rules
-from containers.engines.base import OVERLAY_STORE, Capabilities, check_choice, stop_grace
+from containers.engines.base import OVERLAY_STORE, Capabilities, check_choice, require_action, stop_grace
 from containers.engines.lxc import host, settings_keys, template_args
 from containers.engines.lxc.container_ops import (
     FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
@@ -22,16 +21,13 @@ from containers.engines.lxc.container_ops import (
 )
 from containers.engines.lxc.deadline import run_with_deadline
 from containers.engines.lxc.locks import ContainerLocks
-from containers.engines.types import (
-    BROKEN, ContainerSummary, CreateResult, HostInfo, SettingsResult,
-)
+from containers.engines.types import ContainerSummary, CreateResult, HostInfo, SettingsResult
 from containers.exceptions import (
-    BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState, LXCError,
-    LXCUnavailable, TemplateFailed,
+    BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, LXCError, LXCUnavailable,
+    TemplateFailed,
 )
+from containers.vocabulary import ACTIVE_STATES, BROKEN, validate_name
 
-NAME_MAX = 64
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 CONFIG_TEXT_LIMIT = 256 * 1024
 
 # Deadlines (seconds) of the calls whose duration does not depend on the user.
@@ -48,19 +44,6 @@ def load_lxc():
     except ImportError as exc:
         raise LXCUnavailable(f"liblxc is not available on this host (python3-lxc: {exc})") from None
     return lxc
-
-
-def validate_name(name, field="name"):
-    """LXC container names as LWP accepts them: also a valid hostname label and file name."""
-    if not isinstance(name, str) or not name:
-        raise InvalidName(f"{field} is required", fields={field: "is required"})
-    # fullmatch: with match(), "$" would also accept a trailing newline ("web\n").
-    if len(name) > NAME_MAX or not _NAME.fullmatch(name) or name.endswith("."):
-        message = (f"must be 1 to {NAME_MAX} characters: letters, digits, '.', '_' or '-', "
-                   "starting with a letter or digit")
-        raise InvalidName(f"{field} {name[:80]!r} is not a valid container name: {message}",
-                          fields={field: message})
-    return name
 
 
 def _last_error_line(output):
@@ -163,7 +146,7 @@ class LXCEngine:
         if cgroup_version is None:
             return ContainerSummary(name=name, state=state)
         autostart = config_item(container, settings_keys.AUTOSTART).strip() == "1"
-        if state not in ("RUNNING", "FROZEN"):
+        if state not in ACTIVE_STATES:
             return ContainerSummary(name=name, state=state, autostart=autostart)
         memory_key = "memory.usage_in_bytes" if cgroup_version == 1 else "memory.current"
         return ContainerSummary(
@@ -214,9 +197,7 @@ class LXCEngine:
         grace = stop_grace(timeout, self.stop_timeout)
 
         def restart(lxc, container):
-            if container.state not in ("RUNNING", "FROZEN"):
-                raise InvalidState(f"container {name!r} is {container.state}; only a running "
-                                   "or frozen container can be restarted")
+            require_action(name, container.state, "restart")
             stop_container(container, grace, force)
             return start_container(lxc, container)
 
@@ -403,7 +384,7 @@ class LXCEngine:
             changed = [f for f in clean if getattr(current, f) != getattr(wanted, f)]
             if changed:
                 write_config_items(container, settings_keys.config_items(wanted, version))
-            restart_needed = bool(changed) and container.state in ("RUNNING", "FROZEN") and any(
+            restart_needed = bool(changed) and container.state in ACTIVE_STATES and any(
                 f not in settings_rules.APPLIED_WITHOUT_RESTART for f in changed)
             return SettingsResult(settings=read_settings(container, version), changed=changed,
                                   restart_needed=restart_needed)
