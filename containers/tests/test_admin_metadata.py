@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/containers/container/"
 
 
-def test_creator_template_and_name_cannot_be_rewritten(client, users, make_container):
-    name = make_container("hist")
+def test_creator_template_and_name_cannot_be_rewritten(client, users, fake_container):
+    name = fake_container("hist")
     meta = Container.objects.create(name=name, template="busybox", created_by=users.erin)
     client.force_login(users.alice)
     page = client.get(f"{CHANGELIST}{meta.pk}/change/").content.decode()
@@ -39,8 +39,8 @@ def test_rows_of_containers_destroyed_behind_the_panels_back_show_as_orphans(cli
     assert [row.name for row in orphans] == [gone]
 
 
-def test_forget_orphans_deletes_only_rows_whose_container_is_gone(client, users, make_container, backend):
-    present = make_container("here")
+def test_forget_orphans_deletes_only_rows_whose_container_is_gone(client, users, fake_container, fake_engine):
+    present = fake_container("here")
     kept = Container.objects.create(name=present)
     orphan = Container.objects.create(name="never-existed-here")
     client.force_login(users.alice)

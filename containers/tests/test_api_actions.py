@@ -26,16 +26,16 @@ def test_start_freeze_unfreeze_restart_and_stop_each_hold_when_answered(api, use
         assert state_of(api, tokens.dave, name) == expected, action
 
 
-def test_form_encoded_action_is_accepted(api, users, tokens, make_container):
-    name = make_container("act")
+def test_form_encoded_action_is_accepted(api, users, tokens, fake_container):
+    name = fake_container("act")
     response = api("POST", f"/api/v1/containers/{name}/", token=tokens.dave, body="action=start",
                    content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
     assert state_of(api, tokens.dave, name) == "RUNNING"
 
 
-def test_json_labelled_as_a_form_is_read_as_json(api, users, tokens, make_container):
-    name = make_container("act")
+def test_json_labelled_as_a_form_is_read_as_json(api, users, tokens, fake_container):
+    name = fake_container("act")
     response = api("POST", f"/api/v1/containers/{name}", token=tokens.dave, body='{"action": "start"}',
                    content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
@@ -87,7 +87,7 @@ def test_malformed_json_is_400(api, users, tokens, body):
 
 
 @pytest.mark.parametrize("who", ["charlie", "bob", "readonly"])
-def test_caller_without_change_permission_is_403_and_nothing_changes(api, users, tokens, make_container, who):
-    name = make_container("act")
+def test_caller_without_change_permission_is_403_and_nothing_changes(api, users, tokens, fake_container, who):
+    name = fake_container("act")
     assert_error(act(api, getattr(tokens, who), name, action="start"), 403, "permission_denied")
     assert state_of(api, tokens.alice, name) == "STOPPED"

@@ -57,20 +57,20 @@ def test_force_stops_a_running_container_first(api, users, tokens, make_containe
     assert not exists(lxcpath, name)
 
 
-def test_force_flag_that_is_not_yes_or_no_is_400(api, users, tokens, make_container, lxcpath):
-    name = make_container("del")
+def test_force_flag_that_is_not_yes_or_no_is_400(api, users, tokens, fake_container, fake_engine):
+    name = fake_container("del")
     response = delete(api, tokens.erin, name, "?force=perhaps")
     assert_error(response, 400, "invalid")
     assert "force" in response.body["fields"]
-    assert exists(lxcpath, name)
+    assert fake_engine.exists(name)
 
 
 @pytest.mark.parametrize("who", ["dave", "bob", "charlie", "readonly"])
-def test_caller_without_delete_permission_is_403_and_the_container_stays(api, users, tokens, make_container,
-                                                                         lxcpath, who):
-    name = make_container("del")
+def test_caller_without_delete_permission_is_403_and_the_container_stays(api, users, tokens, fake_container,
+                                                                         fake_engine, who):
+    name = fake_container("del")
     assert_error(delete(api, getattr(tokens, who), name), 403, "permission_denied")
-    assert exists(lxcpath, name)
+    assert fake_engine.exists(name)
 
 
 def test_container_with_a_broken_config_is_409_then_goes_with_force(api, users, tokens, make_container, lxcpath):

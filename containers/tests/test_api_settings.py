@@ -23,12 +23,13 @@ def config_text(lxcpath, name):
         return fh.read()
 
 
-def test_a_viewer_reads_the_settings_with_and_without_the_slash(api, users, tokens, make_container, bridge):
-    name = make_container("set")
+def test_a_viewer_reads_the_settings_with_and_without_the_slash(api, users, tokens, fake_container, fake_engine):
+    name = fake_container("set")
+    fake_engine.update_settings(name, {"network_link": "lwpbr0"})
     for path in (f"/api/v1/containers/{name}/settings", f"/api/v1/containers/{name}/settings/"):
         response = api("GET", path, token=tokens.bob)
         assert response.status_code == 200, response.body
-        assert response.body["settings"]["network_link"] == bridge.name
+        assert response.body["settings"]["network_link"] == "lwpbr0"
         assert response.body["settings"]["memory_limit"] is None
         assert response.body["restart_needed"] is False
 
@@ -69,24 +70,24 @@ def test_a_change_to_a_running_container_says_a_restart_is_needed(api, users, to
     ({"start_delay": "soon"}, "start_delay"),
     ({"colour": "blue"}, "colour"),
 ])
-def test_bad_values_are_400_naming_the_field_and_change_nothing(api, users, tokens, make_container, lxcpath,
+def test_bad_values_are_400_naming_the_field_and_change_nothing(api, users, tokens, fake_container, fake_engine,
                                                                data, field):
-    name = make_container("set")
-    before = config_text(lxcpath, name)
+    name = fake_container("set")
+    before = fake_engine.get_settings(name)
     response = api("PATCH", f"/api/v1/containers/{name}/settings", token=tokens.dave, data=data)
     assert response.status_code == 400, response.body
     assert response.body["status"] == "error" and field in response.body["fields"]
-    assert config_text(lxcpath, name) == before
+    assert fake_engine.get_settings(name) == before
 
 
-def test_who_may_read_and_change(api, users, tokens, make_container, lxcpath):
-    name = make_container("set")
-    before = config_text(lxcpath, name)
+def test_who_may_read_and_change(api, users, tokens, fake_container, fake_engine):
+    name = fake_container("set")
+    before = fake_engine.get_settings(name)
     assert_error(api("GET", f"/api/v1/containers/{name}/settings"), 401, "unauthorized")
     assert_error(settings_of(api, tokens.charlie, name), 403, "permission_denied")
     assert_error(change(api, tokens.bob, name, autostart=True), 403, "permission_denied")
     assert_error(change(api, tokens.readonly, name, autostart=True), 403, "permission_denied")
-    assert config_text(lxcpath, name) == before
+    assert fake_engine.get_settings(name) == before
     assert change(api, tokens.alice, name, autostart=True).status_code == 200
 
 

@@ -16,26 +16,26 @@ def messages_of(response):
     return [str(m) for m in response.context["messages"]]
 
 
-def test_anonymous_visitor_is_sent_to_sign_in(client, make_container):
-    name = make_container("anon")
+def test_anonymous_visitor_is_sent_to_sign_in(client, fake_container):
+    name = fake_container("anon")
     assert client.get(url("detail", name))["Location"].startswith("/login/")
     for view in ("settings", "clone", "delete", "action"):
         assert client.post(url(view, name))["Location"].startswith("/login/")
 
 
-def test_user_without_permission_gets_403(client, users, make_container):
-    name = make_container("noperm")
+def test_user_without_permission_gets_403(client, users, fake_container):
+    name = fake_container("noperm")
     client.force_login(users.charlie)
     assert client.get(url("detail", name)).status_code == 403
 
 
-def test_viewer_gets_403_for_every_change(client, users, make_container, backend):
-    name = make_container("viewer")
+def test_viewer_gets_403_for_every_change(client, users, fake_container, fake_engine):
+    name = fake_container("viewer")
     client.force_login(users.bob)
     assert client.post(url("settings", name), {"start_delay": 0, "start_order": 0, "cpuset": "0"}).status_code == 403
     assert client.post(url("clone", name), {"new_name": name + "-c"}).status_code == 403
     assert client.post(url("delete", name), {"confirm": name}).status_code == 403
-    assert backend.exists(name) and not backend.exists(name + "-c")
+    assert fake_engine.exists(name) and not fake_engine.exists(name + "-c")
 
 
 def test_page_shows_figures_ips_and_config_of_a_running_container(client, users, make_container, backend):
@@ -52,8 +52,8 @@ def test_page_shows_figures_ips_and_config_of_a_running_container(client, users,
     assert 'class="config"' in page
 
 
-def test_viewer_sees_the_settings_disabled_and_no_buttons(client, users, make_container):
-    name = make_container("ro")
+def test_viewer_sees_the_settings_disabled_and_no_buttons(client, users, fake_container):
+    name = fake_container("ro")
     client.force_login(users.bob)
     page = client.get(url("detail", name)).content.decode()
     assert "<fieldset disabled>" in page
@@ -104,26 +104,26 @@ def test_each_setting_saved_from_the_page_leaves_the_container_able_to_start(cli
     assert Container.objects.get(name=name).description == "saved from the panel"
 
 
-def test_bad_settings_show_beside_their_fields(client, users, make_container, backend):
-    name = make_container("bad")
+def test_bad_settings_show_beside_their_fields(client, users, fake_container, fake_engine):
+    name = fake_container("bad")
     client.force_login(users.dave)
     response = client.post(url("settings", name), base_settings(memory_limit="lots", cpuset="999"))
     assert response.status_code == 400
     form = response.context["settings_form"]
     assert "memory_limit" in form.errors and "cpuset" in form.errors
-    assert backend.get_settings(name).memory_limit is None
+    assert fake_engine.get_settings(name).memory_limit is None
 
 
-def test_out_of_range_number_is_refused_by_the_form(client, users, make_container):
-    name = make_container("range")
+def test_out_of_range_number_is_refused_by_the_form(client, users, fake_container):
+    name = fake_container("range")
     client.force_login(users.dave)
     response = client.post(url("settings", name), base_settings(cpu_shares=1, start_delay=-1))
     assert response.status_code == 400
     assert set(response.context["settings_form"].errors) == {"cpu_shares", "start_delay"}
 
 
-def test_saving_unchanged_settings_says_nothing_changed(client, users, make_container):
-    name = make_container("same")
+def test_saving_unchanged_settings_says_nothing_changed(client, users, fake_container):
+    name = fake_container("same")
     client.force_login(users.dave)
     response = client.post(url("settings", name), base_settings(), follow=True)
     assert messages_of(response) == ["Nothing changed."]
@@ -153,8 +153,8 @@ def test_clone_of_a_running_container_is_an_error_on_the_page(client, users, mak
     assert not backend.exists(name + "-c")
 
 
-def test_clone_with_a_bad_name_shows_beside_the_field(client, users, make_container):
-    name = make_container("bn")
+def test_clone_with_a_bad_name_shows_beside_the_field(client, users, fake_container):
+    name = fake_container("bn")
     client.force_login(users.erin)
     response = client.post(url("clone", name), {"new_name": "bad name!"})
     assert "new_name" in response.context["clone_form"].errors
@@ -170,8 +170,8 @@ def test_deleting_a_running_container_needs_force(client, users, make_container,
     assert not backend.exists(name)
 
 
-def test_operator_cannot_delete(client, users, make_container, backend):
-    name = make_container("opdel")
+def test_operator_cannot_delete(client, users, fake_container, fake_engine):
+    name = fake_container("opdel")
     client.force_login(users.dave)
     assert client.post(url("delete", name), {"confirm": name}).status_code == 403
-    assert backend.exists(name)
+    assert fake_engine.exists(name)

@@ -51,8 +51,8 @@ def test_bad_name_and_unknown_template_show_beside_their_fields(client, users):
     assert "template" in errors  # not one of this host's templates
 
 
-def test_service_errors_are_mapped_onto_the_form(client, users, make_container):
-    taken = make_container("taken")
+def test_service_errors_are_mapped_onto_the_form(client, users, fake_container):
+    taken = fake_container("taken")
     client.force_login(users.erin)
     response = client.post(CREATE, {"name": taken, "template": "busybox", "store": "dir"})
     assert response.status_code == 400

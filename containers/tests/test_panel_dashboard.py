@@ -44,8 +44,8 @@ def test_dashboard_lists_real_containers_with_host_card(client, users, make_cont
     assert "htmx.min.js" in page and 'hx-trigger="every 5s" data-poll="visible"' in page
 
 
-def test_viewer_sees_no_action_buttons_and_no_bulk_form(client, users, make_container):
-    make_container("view")
+def test_viewer_sees_no_action_buttons_and_no_bulk_form(client, users, fake_container):
+    fake_container("view")
     client.force_login(users.bob)
     page = client.get(DASHBOARD).content.decode()
     assert 'name="action"' not in page
@@ -53,8 +53,8 @@ def test_viewer_sees_no_action_buttons_and_no_bulk_form(client, users, make_cont
     assert "New container" not in page
 
 
-def test_operator_sees_start_button_for_stopped_container(client, users, make_container):
-    name = make_container("op")
+def test_operator_sees_start_button_for_stopped_container(client, users, fake_container):
+    name = fake_container("op")
     client.force_login(users.dave)
     page = client.get(DASHBOARD).content.decode()
     assert f'title="Start {name}"' in page
@@ -120,24 +120,24 @@ def test_unknown_container_action_is_a_message(client, users):
     assert any("does not exist" in msg for msg in messages_of(response))
 
 
-def test_viewer_posting_an_action_gets_403(client, users, make_container, backend):
-    name = make_container("deny")
+def test_viewer_posting_an_action_gets_403(client, users, fake_container, fake_engine):
+    name = fake_container("deny")
     client.force_login(users.bob)
     assert client.post(action_url(name), {"action": "start"}).status_code == 403
     assert client.post(BULK, {"action": "start", "names": [name]}).status_code == 403
-    assert backend.state(name) == "STOPPED"
+    assert fake_engine.state(name) == "STOPPED"
 
 
-def test_get_never_performs_an_action(client, users, make_container, backend):
-    name = make_container("get")
+def test_get_never_performs_an_action(client, users, fake_container, fake_engine):
+    name = fake_container("get")
     client.force_login(users.dave)
     assert client.get(action_url(name), {"action": "start"}).status_code == 405
     assert client.get(BULK, {"action": "start", "names": name}).status_code == 405
-    assert backend.state(name) == "STOPPED"
+    assert fake_engine.state(name) == "STOPPED"
 
 
-def test_redirect_goes_only_to_a_same_site_next(client, users, make_container):
-    name = make_container("next")
+def test_redirect_goes_only_to_a_same_site_next(client, users, fake_container):
+    name = fake_container("next")
     client.force_login(users.dave)
     response = client.post(action_url(name), {"action": "freeze", "next": "https://evil.example/"})
     assert response["Location"] == reverse("containers:detail", args=[name])

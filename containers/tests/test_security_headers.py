@@ -52,8 +52,8 @@ def directives(response):
 
 
 @pytest.mark.parametrize("page", [*PANEL_PAGES, "container"])
-def test_panel_pages_carry_a_strict_csp_and_no_inline_script_or_style(client, users, make_container, page):
-    name = make_container("csp", start=True)
+def test_panel_pages_carry_a_strict_csp_and_no_inline_script_or_style(client, users, fake_container, page):
+    name = fake_container("csp", start=True)
     client.force_login(users.alice)
     response = client.get(f"/containers/{name}/" if page == "container" else page)
     assert response.status_code == 200
