@@ -43,7 +43,7 @@ def bridge(run_dir):
 
 @pytest.fixture(scope="session")
 def backend(lxcpath):
-    """The backend the app itself uses, on the test run's private lxcpath."""
+    """The liblxc engine the app itself uses, on the test run's private lxcpath."""
     get_engine.cache_clear()
     configured = get_engine()
     assert configured.lxcpath == lxcpath
@@ -97,7 +97,7 @@ def make_container(backend, bridge):
 
 @pytest.fixture
 def other_backend(lxcpath, tmp_path):
-    """A backend with its own lock dir and templates dir (for custom templates)."""
+    """A liblxc engine with its own lock dir and templates dir (for custom templates)."""
     templates = tmp_path / "templates"
     templates.mkdir()
     shutil.copy("/usr/share/lxc/templates/lxc-busybox", templates / "lxc-busybox")

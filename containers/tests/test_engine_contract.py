@@ -22,16 +22,18 @@ FAKE_BRIDGE = "lwpbr0"
 @pytest.fixture(params=["fake", "lxc"])
 def engine(request):
     if request.param == "fake":
-        engine = FakeEngine(bridges=(FAKE_BRIDGE,))
-        engine.bridge_name = FAKE_BRIDGE
-        return engine
-    engine = request.getfixturevalue("backend")
-    engine.bridge_name = request.getfixturevalue("bridge").name
-    return engine
+        return FakeEngine(bridges=(FAKE_BRIDGE,))
+    return request.getfixturevalue("backend")
 
 
 @pytest.fixture
-def new(engine):
+def bridge_name(engine, request):
+    """A bridge of the engine's host (the real one only for liblxc: it starts dnsmasq)."""
+    return FAKE_BRIDGE if isinstance(engine, FakeEngine) else request.getfixturevalue("bridge").name
+
+
+@pytest.fixture
+def new(engine, bridge_name):
     """Factory: a busybox container on the engine's bridge, destroyed after the test."""
     made = []
 
@@ -40,7 +42,7 @@ def new(engine):
         made.append(name)
         result = engine.create(name, template="busybox")
         assert result == CreateResult(name=name, output=result.output)
-        engine.update_settings(name, {"network_link": engine.bridge_name})
+        engine.update_settings(name, {"network_link": bridge_name})
         if start:
             assert engine.start(name) == "RUNNING"
         return name
@@ -121,12 +123,12 @@ def test_a_container_held_by_another_operation_is_busy(engine, new):
     assert engine.state(name) == "STOPPED"
 
 
-def test_info_has_live_figures_only_while_running(engine, new):
+def test_info_has_live_figures_only_while_running(engine, new, bridge_name):
     name = new()
     stopped = engine.info(name)
     assert isinstance(stopped, ContainerInfo)
     assert (stopped.state, stopped.pid, stopped.cpu_ns, stopped.ips) == ("STOPPED", None, None, [])
-    assert stopped.link == engine.bridge_name
+    assert stopped.link == bridge_name
     engine.start(name)
     running = engine.info(name)
     assert running.state == "RUNNING" and running.pid > 0 and running.memory_bytes > 0
@@ -141,10 +143,10 @@ def test_listing_with_details_adds_autostart_and_memory_of_running_containers(en
     assert details[running].state == "RUNNING" and details[running].memory_bytes > 0
 
 
-def test_raw_config_is_the_stored_text_with_its_settings(engine, new):
+def test_raw_config_is_the_stored_text_with_its_settings(engine, new, bridge_name):
     name = new()
     assert engine.capabilities().raw_config
-    assert engine.bridge_name in engine.raw_config(name)
+    assert bridge_name in engine.raw_config(name)
 
 
 def test_templates_are_listed_with_what_each_accepts(engine):
