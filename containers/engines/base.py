@@ -16,8 +16,8 @@ the typed errors of containers.exceptions:
 - LXCError / LXCTimeout  the engine itself failed or overran its deadline
 
 Implementations: containers/engines/lxc/ (liblxc) and containers/engines/fake.py (in
-memory, for tests about permissions, forms and serializers). tests/test_engine_contract.py
-runs the same assertions against both.
+memory, for tests about permissions, forms and serializers). containers/tests/test_engine_contract.py
+runs the same assertions against both. The functions at the end are rules every engine applies.
 """
 
 import math
@@ -33,43 +33,6 @@ from containers.vocabulary import MAX_STOP_TIMEOUT, allowed_actions
 # The store name that asks clone() for an overlay clone: copy-on-write over its source, which
 # then cannot be destroyed while the clone exists. Not a snapshot (a container's saved state).
 OVERLAY_STORE = "overlay"
-
-
-def stop_grace(timeout, default):
-    """Whole seconds of graceful shutdown for stop()/restart(): `default` or a checked number."""
-    if timeout is None:
-        return default
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
-            or not 0 <= timeout <= MAX_STOP_TIMEOUT:
-        message = f"must be a number of seconds from 0 to {MAX_STOP_TIMEOUT}"
-        raise InvalidInput(f"timeout {message}", fields={"timeout": message})
-    return math.ceil(timeout)  # engines count whole seconds; 0.5 must not become 0
-
-
-# Why a state refuses an action, as engines say it: {action: {state: reason}}, "*" for any other state.
-_REFUSALS = {
-    "start": {"RUNNING": "already RUNNING", "FROZEN": "FROZEN; unfreeze it instead",
-              "*": "{state}; try again when it settles"},
-    "stop": {"*": "already {state}"},
-    "freeze": {"*": "{state}; only a RUNNING container can be frozen"},
-    "unfreeze": {"*": "{state}; only a FROZEN container can be unfrozen"},
-    "restart": {"*": "{state}; only a running or frozen container can be restarted"},
-}
-
-
-def require_action(name, state, action):
-    """InvalidState unless a container in `state` allows the power `action` (vocabulary's table)."""
-    if action not in allowed_actions(state):
-        reasons = _REFUSALS[action]
-        raise InvalidState(f"container {name!r} is " + reasons.get(state, reasons["*"]).format(state=state))
-
-
-def check_choice(field, value, choices):
-    """InvalidInput naming `field` unless `value` is one of `choices` (a template, a store)."""
-    if not isinstance(value, str) or value not in choices:
-        shown = value[:80] if isinstance(value, str) else type(value).__name__
-        message = f"{shown!r} is not available here; choose one of: {', '.join(choices) or 'none'}"
-        raise InvalidInput(f"{field} {message}", fields={field: message})
 
 
 @dataclass(frozen=True)
@@ -180,3 +143,43 @@ class ContainerEngine(Protocol):
     # ----- host -----------------------------------------------------------------------
 
     def host_info(self) -> HostInfo: ...
+
+
+# ----- rules every engine applies ------------------------------------------------------
+
+
+def stop_grace(timeout, default):
+    """Whole seconds of graceful shutdown for stop()/restart(): `default` or a checked number."""
+    if timeout is None:
+        return default
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+            or not 0 <= timeout <= MAX_STOP_TIMEOUT:
+        message = f"must be a number of seconds from 0 to {MAX_STOP_TIMEOUT}"
+        raise InvalidInput(f"timeout {message}", fields={"timeout": message})
+    return math.ceil(timeout)  # engines count whole seconds; 0.5 must not become 0
+
+
+# Why a state refuses an action, as engines say it: {action: {state: reason}}, "*" for any other state.
+_REFUSALS = {
+    "start": {"RUNNING": "already RUNNING", "FROZEN": "FROZEN; unfreeze it instead",
+              "*": "{state}; try again when it settles"},
+    "stop": {"*": "already {state}"},
+    "freeze": {"*": "{state}; only a RUNNING container can be frozen"},
+    "unfreeze": {"*": "{state}; only a FROZEN container can be unfrozen"},
+    "restart": {"*": "{state}; only a running or frozen container can be restarted"},
+}
+
+
+def require_action(name, state, action):
+    """InvalidState unless a container in `state` allows the power `action` (vocabulary's table)."""
+    if action not in allowed_actions(state):
+        reasons = _REFUSALS[action]
+        raise InvalidState(f"container {name!r} is " + reasons.get(state, reasons["*"]).format(state=state))
+
+
+def check_choice(field, value, choices):
+    """InvalidInput naming `field` unless `value` is one of `choices` (a template, a store)."""
+    if not isinstance(value, str) or value not in choices:
+        shown = value[:80] if isinstance(value, str) else type(value).__name__
+        message = f"{shown!r} is not available here; choose one of: {', '.join(choices) or 'none'}"
+        raise InvalidInput(f"{field} {message}", fields={field: message})
