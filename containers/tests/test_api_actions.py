@@ -42,15 +42,15 @@ def test_json_labelled_as_a_form_is_read_as_json(api, users, tokens, fake_contai
     assert state_of(api, tokens.dave, name) == "RUNNING"
 
 
-def test_starting_a_running_container_is_409_naming_its_state(api, users, tokens, make_container):
-    name = make_container("act", start=True)
+def test_starting_a_running_container_is_409_naming_its_state(api, users, tokens, fake_container):
+    name = fake_container("act", start=True)
     response = act(api, tokens.dave, name, action="start")
     assert_error(response, 409, "invalid_state")
     assert "RUNNING" in response.body["error"]
 
 
-def test_freezing_a_stopped_container_is_409_naming_its_state(api, users, tokens, make_container):
-    name = make_container("act")
+def test_freezing_a_stopped_container_is_409_naming_its_state(api, users, tokens, fake_container):
+    name = fake_container("act")
     response = act(api, tokens.dave, name, action="freeze")
     assert_error(response, 409, "invalid_state")
     assert "STOPPED" in response.body["error"]

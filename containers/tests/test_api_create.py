@@ -79,8 +79,8 @@ def test_bad_request_is_400_naming_the_field_and_creates_nothing(api, users, tok
     assert new_name not in states(api, tokens.erin)
 
 
-def test_name_already_taken_is_409(api, users, tokens, make_container):
-    taken = make_container("taken")
+def test_name_already_taken_is_409(api, users, tokens, fake_container):
+    taken = fake_container("taken")
     assert_error(create(api, tokens.erin, name=taken, template="busybox"), 409, "exists")
 
 

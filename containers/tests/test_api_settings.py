@@ -53,8 +53,8 @@ def test_changes_are_saved_with_this_hosts_keys_and_the_container_still_starts(
     assert settings_of(api, tokens.bob, name).body["settings"]["memory_limit"] == 256 << 20
 
 
-def test_a_change_to_a_running_container_says_a_restart_is_needed(api, users, tokens, make_container):
-    name = make_container("set", start=True)
+def test_a_change_to_a_running_container_says_a_restart_is_needed(api, users, tokens, fake_container):
+    name = fake_container("set", start=True)
     response = change(api, tokens.dave, name, memory_limit=128 << 20)
     assert response.status_code == 200
     assert response.body["restart_needed"] is True

@@ -19,22 +19,22 @@ from testing import playground
 FAKE_BRIDGE = "lwpbr0"
 
 
-@pytest.fixture(params=["fake", "lxc"])
+@pytest.fixture(scope="module", params=["fake", "lxc"])
 def engine(request):
     if request.param == "fake":
         return FakeEngine(bridges=(FAKE_BRIDGE,))
     return request.getfixturevalue("backend")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def bridge_name(engine, request):
     """A bridge of the engine's host (the real one only for liblxc: it starts dnsmasq)."""
     return FAKE_BRIDGE if isinstance(engine, FakeEngine) else request.getfixturevalue("bridge").name
 
 
-@pytest.fixture
-def new(engine, bridge_name):
-    """Factory: a busybox container on the engine's bridge, destroyed after the test."""
+@contextlib.contextmanager
+def containers(engine, bridge_name):
+    """A factory of busybox containers on the engine's bridge, destroyed on leaving."""
     made = []
 
     def make(*, start=False):
@@ -47,10 +47,33 @@ def new(engine, bridge_name):
             assert engine.start(name) == "RUNNING"
         return name
 
-    yield make
-    for name in reversed(made):  # overlay clones before their sources
-        with contextlib.suppress(ContainerNotFound):
-            engine.destroy(name, force=True)
+    try:
+        yield make
+    finally:
+        for name in reversed(made):  # overlay clones before their sources
+            with contextlib.suppress(ContainerNotFound):
+                engine.destroy(name, force=True)
+
+
+@pytest.fixture
+def new(engine, bridge_name):
+    """Factory: a busybox container for this test alone."""
+    with containers(engine, bridge_name) as make:
+        yield make
+
+
+@pytest.fixture(scope="module")
+def stopped(engine, bridge_name):
+    """A STOPPED container shared by the tests that change nothing."""
+    with containers(engine, bridge_name) as make:
+        yield make()
+
+
+@pytest.fixture(scope="module")
+def running(engine, bridge_name):
+    """A RUNNING container shared by the tests that change nothing."""
+    with containers(engine, bridge_name) as make:
+        yield make(start=True)
 
 
 def test_engine_satisfies_the_protocol_and_says_what_it_supports(engine):
@@ -94,16 +117,16 @@ def test_power_actions_return_the_state_they_reach(engine, new):
 
 
 @pytest.mark.parametrize("action", ["stop", "freeze", "unfreeze", "restart"])
-def test_actions_a_stopped_container_does_not_allow_are_invalid_state(engine, new, action):
-    name = new()
+def test_actions_a_stopped_container_does_not_allow_are_invalid_state(engine, stopped, action):
+    name = stopped
     with pytest.raises(InvalidState, match="STOPPED"):
         getattr(engine, action)(name)
     assert engine.state(name) == "STOPPED"
 
 
 @pytest.mark.parametrize("action", ["start", "unfreeze"])
-def test_actions_a_running_container_does_not_allow_are_invalid_state(engine, new, action):
-    name = new(start=True)
+def test_actions_a_running_container_does_not_allow_are_invalid_state(engine, running, action):
+    name = running
     with pytest.raises(InvalidState, match="RUNNING"):
         getattr(engine, action)(name)
     assert engine.state(name) == "RUNNING"
@@ -116,8 +139,8 @@ def test_a_stop_timeout_out_of_range_is_invalid_input_naming_timeout(engine, tim
     assert set(raised.value.fields) == {"timeout"}
 
 
-def test_a_container_held_by_another_operation_is_busy(engine, new):
-    name = new()
+def test_a_container_held_by_another_operation_is_busy(engine, stopped):
+    name = stopped
     with engine.locks.hold([name], wait=1), pytest.raises(ContainerBusy):
         engine.start(name)
     assert engine.state(name) == "STOPPED"
@@ -143,8 +166,8 @@ def test_listing_with_details_adds_autostart_and_memory_of_running_containers(en
     assert details[running].state == "RUNNING" and details[running].memory_bytes > 0
 
 
-def test_raw_config_is_the_stored_text_with_its_settings(engine, new, bridge_name):
-    name = new()
+def test_raw_config_is_the_stored_text_with_its_settings(engine, stopped, bridge_name):
+    name = stopped
     assert engine.capabilities().raw_config
     assert bridge_name in engine.raw_config(name)
 
@@ -191,8 +214,8 @@ def test_clone_copies_a_stopped_container_with_its_settings(engine, new):
         engine.destroy(name, force=True)
 
 
-def test_cloning_a_running_container_is_invalid_state_and_makes_nothing(engine, new):
-    source = new(start=True)
+def test_cloning_a_running_container_is_invalid_state_and_makes_nothing(engine, running):
+    source = running
     name = playground.unique_name("contract")
     with pytest.raises(InvalidState, match="RUNNING"):
         engine.clone(source, name)
@@ -255,8 +278,9 @@ def test_a_running_container_needs_a_restart_for_limits_but_not_for_boot_setting
     ({"network_link": "br0\nlxc.x=1"}, {"network_link"}),
     ({"rootfs": "/"}, {"rootfs"}),
 ])
-def test_invalid_settings_are_invalid_input_naming_each_field_and_change_nothing(engine, new, changes, fields):
-    name = new()
+def test_invalid_settings_are_invalid_input_naming_each_field_and_change_nothing(engine, stopped, changes,
+                                                                                 fields):
+    name = stopped
     before = engine.get_settings(name)
     with pytest.raises(InvalidInput) as raised:
         engine.update_settings(name, changes)

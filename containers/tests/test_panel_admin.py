@@ -26,14 +26,14 @@ def test_staff_without_permission_gets_403(client, users):
     assert client.get("/admin/containers/container/").status_code == 403
 
 
-def test_admin_start_and_stop_actions_call_the_service(client, users, make_container, backend):
-    name = make_container("adm")
+def test_admin_start_and_stop_actions_call_the_service(client, users, fake_container, fake_engine):
+    name = fake_container("adm")
     meta = Container.objects.create(name=name)
     client.force_login(users.alice)
     response = client.post("/admin/containers/container/", {"action": "start_containers",
                                                              "_selected_action": [meta.pk]})
     assert f"{name}: start done, now RUNNING" in texts(response)
-    assert backend.state(name) == "RUNNING"
+    assert fake_engine.state(name) == "RUNNING"
     response = client.post("/admin/containers/container/", {"action": "stop_containers",
                                                              "_selected_action": [meta.pk]})
     assert f"{name}: stop done, now STOPPED" in texts(response)

@@ -144,13 +144,13 @@ def test_clone_then_delete_by_typing_the_name(client, users, make_container, bac
     assert not backend.exists(copy)
 
 
-def test_clone_of_a_running_container_is_an_error_on_the_page(client, users, make_container, backend):
-    name = make_container("busy", start=True)
+def test_clone_of_a_running_container_is_an_error_on_the_page(client, users, fake_container, fake_engine):
+    name = fake_container("busy", start=True)
     client.force_login(users.erin)
     response = client.post(url("clone", name), {"new_name": name + "-c"})
     assert response.status_code == 400
     assert "stop it before cloning" in str(response.context["clone_form"].non_field_errors())
-    assert not backend.exists(name + "-c")
+    assert not fake_engine.exists(name + "-c")
 
 
 def test_clone_with_a_bad_name_shows_beside_the_field(client, users, fake_container):
@@ -160,14 +160,14 @@ def test_clone_with_a_bad_name_shows_beside_the_field(client, users, fake_contai
     assert "new_name" in response.context["clone_form"].errors
 
 
-def test_deleting_a_running_container_needs_force(client, users, make_container, backend):
-    name = make_container("run", start=True)
+def test_deleting_a_running_container_needs_force(client, users, fake_container, fake_engine):
+    name = fake_container("run", start=True)
     client.force_login(users.erin)
     response = client.post(url("delete", name), {"confirm": name})
     assert response.status_code == 400
     assert "stop it first" in str(response.context["delete_form"].non_field_errors())
     client.post(url("delete", name), {"confirm": name, "force": "on"})
-    assert not backend.exists(name)
+    assert not fake_engine.exists(name)
 
 
 def test_operator_cannot_delete(client, users, fake_container, fake_engine):

@@ -61,8 +61,8 @@ def test_operator_sees_start_button_for_stopped_container(client, users, fake_co
     assert f'title="Stop {name}"' not in page
 
 
-def test_search_and_state_filter_use_the_filterset(client, users, make_container):
-    first, second = make_container("alpha"), make_container("beta")
+def test_search_and_state_filter_use_the_filterset(client, users, fake_container):
+    first, second = fake_container("alpha"), fake_container("beta")
     client.force_login(users.bob)
     page = client.get(DASHBOARD, {"search": first}).content.decode()
     assert first in page and second not in page
@@ -70,8 +70,8 @@ def test_search_and_state_filter_use_the_filterset(client, users, make_container
     assert first not in page and "No container matches these filters." in page
 
 
-def test_fragment_carries_table_counts_and_messages_out_of_band(client, users, make_container):
-    make_container("frag")
+def test_fragment_carries_table_counts_and_messages_out_of_band(client, users, fake_container):
+    fake_container("frag")
     client.force_login(users.bob)
     page = client.get(TABLE).content.decode()
     assert page.lstrip().startswith("<div id=\"container-table\"")
@@ -97,16 +97,16 @@ def test_start_then_stop_from_the_table_changes_the_state(client, users, make_co
     assert backend.state(name) == "STOPPED"
 
 
-def test_htmx_action_answers_with_the_fresh_table(client, users, make_container):
-    name = make_container("hx")
+def test_htmx_action_answers_with_the_fresh_table(client, users, fake_container):
+    name = fake_container("hx")
     client.force_login(users.dave)
     response = client.post(action_url(name), {"action": "freeze", "next": "/?state=stopped"},
                            headers={"HX-Request": "true"})
     assert response["Location"] == "/dashboard/table/?state=stopped"
 
 
-def test_wrong_state_is_a_message_not_an_error_page(client, users, make_container):
-    name = make_container("state")
+def test_wrong_state_is_a_message_not_an_error_page(client, users, fake_container):
+    name = fake_container("state")
     client.force_login(users.dave)
     response = client.post(action_url(name), {"action": "stop", "next": "/"}, follow=True)
     assert response.status_code == 200
@@ -143,15 +143,15 @@ def test_redirect_goes_only_to_a_same_site_next(client, users, fake_container):
     assert response["Location"] == reverse("containers:detail", args=[name])
 
 
-def test_bulk_action_reports_each_container(client, users, make_container, backend):
-    running = make_container("bulk", start=True)
-    stopped = make_container("bulk")
+def test_bulk_action_reports_each_container(client, users, fake_container, fake_engine):
+    running = fake_container("bulk", start=True)
+    stopped = fake_container("bulk")
     client.force_login(users.dave)
     response = client.post(BULK, {"action": "stop", "names": [running, stopped], "next": "/"}, follow=True)
     texts = messages_of(response)
     assert f"{running}: stop done, now STOPPED" in texts
     assert any(t.startswith(f"{stopped}: ") and "STOPPED" in t for t in texts if "done" not in t)
-    assert backend.state(running) == "STOPPED"
+    assert fake_engine.state(running) == "STOPPED"
 
 
 def test_bulk_action_without_selection_says_so(client, users):
