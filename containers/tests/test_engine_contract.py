@@ -76,6 +76,15 @@ def running(engine, bridge_name):
         yield make(start=True)
 
 
+@pytest.fixture(scope="module")
+def frozen(engine, bridge_name):
+    """A FROZEN container shared by the tests that change nothing."""
+    with containers(engine, bridge_name) as make:
+        name = make(start=True)
+        assert engine.freeze(name) == "FROZEN"
+        yield name
+
+
 def test_engine_satisfies_the_protocol_and_says_what_it_supports(engine):
     assert isinstance(engine, ContainerEngine)
     assert isinstance(engine.capabilities(), Capabilities)
@@ -130,6 +139,21 @@ def test_actions_a_running_container_does_not_allow_are_invalid_state(engine, ru
     with pytest.raises(InvalidState, match="RUNNING"):
         getattr(engine, action)(name)
     assert engine.state(name) == "RUNNING"
+
+
+@pytest.mark.parametrize("action", ["start", "freeze"])
+def test_actions_a_frozen_container_does_not_allow_are_invalid_state(engine, frozen, action):
+    with pytest.raises(InvalidState, match="FROZEN"):
+        getattr(engine, action)(frozen)
+    assert engine.state(frozen) == "FROZEN"
+
+
+@pytest.mark.parametrize("action, reached", [("restart", "RUNNING"), ("stop", "STOPPED")])
+def test_a_frozen_container_can_be_restarted_or_stopped(engine, new, action, reached):
+    name = new(start=True)
+    engine.freeze(name)
+    assert getattr(engine, action)(name, force=True) == reached
+    assert engine.state(name) == reached
 
 
 @pytest.mark.parametrize("timeout", [-1, 3601, True, "10"])
@@ -219,6 +243,20 @@ def test_cloning_a_running_container_is_invalid_state_and_makes_nothing(engine, 
     name = playground.unique_name("contract")
     with pytest.raises(InvalidState, match="RUNNING"):
         engine.clone(source, name)
+    assert not engine.exists(name)
+
+
+def test_cloning_onto_a_taken_name_is_exists(engine, stopped, running):
+    with pytest.raises(ContainerExists):
+        engine.clone(stopped, running)
+    assert engine.state(running) == "RUNNING"
+
+
+def test_cloning_into_a_store_not_offered_is_invalid_input_naming_store(engine, stopped):
+    name = playground.unique_name("contract")
+    with pytest.raises(InvalidInput) as raised:
+        engine.clone(stopped, name, store="no-such-store")
+    assert set(raised.value.fields) == {"store"}
     assert not engine.exists(name)
 
 
