@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import BooleanField, Case, Value, When
 
 from containers import services
-from containers.exceptions import LWPError
+from lwp.exceptions import LWPError
 from containers.models import Container
 
 

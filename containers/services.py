@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from containers import hostcheck
 from containers.backend import VETTED_TEMPLATES, ContainerSummary, allowed_options, get_backend
-from containers.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
+from lwp.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
 from containers.models import Container
 
 log = logging.getLogger("lwp.containers")

@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from containers import exceptions, services
+from containers import services
+from lwp import exceptions
 from containers.filtersets import ContainerFilterSet
 from containers.forms import ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, SettingsForm
 

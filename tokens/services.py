@@ -5,20 +5,10 @@ import logging
 
 from django.db import IntegrityError, transaction
 
-from containers.exceptions import LWPError
+from lwp.exceptions import TokenExists, TokenNotFound
 from tokens.models import Token, is_valid_token_text, token_digest
 
 log = logging.getLogger("lwp.tokens")
-
-
-class TokenExists(LWPError):
-    code = "exists"
-    status = 409
-
-
-class TokenNotFound(LWPError):
-    code = "not_found"
-    status = 404
 
 
 def issue_token(*, user, raw_token=None, description="", read_only=False, expires=None, issuer=None):

@@ -1,38 +1,35 @@
 """Container routes of API v1: thin views over containers.services.
 
 Each view validates its input with a serializer, calls one service function and
-serializes the result; every error is a typed exception that lwp.api's one
-handler turns into the JSON error shape.
+serializes the result; every error is a typed exception that the API's one
+handler (lwp/api/exception_handler.py) turns into the JSON error shape.
 """
 
 import dataclasses
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from containers import services
 from containers.api import serializers as api
-from containers.exceptions import ContainerNotFound
+from lwp.exceptions import ContainerNotFound
 from containers.filtersets import STATE_CHOICES, ContainerFilterSet
-from lwp.api import ApiViewMixin, with_status
-from lwp.api_schema import errors
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+from lwp.api.exception_handler import lwp_error_response
+from lwp.api.schema import errors
+from lwp.api.views import ApiViewMixin
+from lwp.flags import parse_flag
 
 
 def query_flag(request, name):
     """A yes/no query parameter (?force=1); anything else is a 400 naming it."""
-    value = request.query_params.get(name, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValidationError({name: "must be 1/0, true/false, yes/no or on/off"})
+    try:
+        return parse_flag(request.query_params.get(name, ""))
+    except ValueError:
+        raise ValidationError({name: "must be 1/0, true/false, yes/no or on/off"}) from None
 
 
 NAME_PARAMETER = OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH,
@@ -84,7 +81,7 @@ class ContainerViewSet(ApiViewMixin, viewsets.ViewSet):
             state = services.perform_action(name=name, user=request.user, action=params["action"],
                                             timeout=params.get("timeout"), force=params["force"])
         except ContainerNotFound as exc:
-            raise with_status(exc, 409) from None
+            return lwp_error_response(exc, status_code=status.HTTP_409_CONFLICT)
         return Response({"status": "ok", "name": name, "state": state})
 
     @extend_schema(

@@ -4,7 +4,7 @@ The only code that imports `lxc` (python3-lxc). Reads of the whole list run in
 the web process (one pass over the lxcpath, no process spawned); every other
 call runs through guard.run_with_deadline, in a forked child that is killed
 when its deadline passes. Results are plain dataclasses from types.py; failures
-are the typed exceptions of containers.exceptions.
+are the typed exceptions of lwp.exceptions.
 """
 
 import contextlib
@@ -23,7 +23,7 @@ from containers.backend.operations import (
 from containers.backend.types import (
     BROKEN, ContainerSummary, CreateResult, HostInfo, SettingsResult,
 )
-from containers.exceptions import (
+from lwp.exceptions import (
     BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState, LXCError,
     LXCUnavailable, TemplateFailed,
 )

@@ -2,7 +2,7 @@
 
 Each takes a python3-lxc Container (already opened and checked by LXCBackend),
 checks every boolean liblxc returns, and raises the typed errors of
-containers.exceptions; LXCBackend in core.py decides locks and deadlines.
+lwp.exceptions; LXCBackend in core.py decides locks and deadlines.
 """
 
 import contextlib
@@ -12,7 +12,7 @@ import time
 
 from containers.backend import settings_keys
 from containers.backend.types import ContainerInfo, ContainerSettings, NetworkInterface
-from containers.exceptions import InvalidInput, InvalidState, LXCError
+from lwp.exceptions import InvalidInput, InvalidState, LXCError
 
 FREEZE_TIMEOUT = 15
 WAIT_STATE_TIMEOUT = 10

@@ -8,7 +8,8 @@ on a cgroup v1 host, lxc.cgroup2.* on a cgroup v2 host.
 import re
 
 from containers.backend import host
-from containers.exceptions import InvalidInput
+from lwp.exceptions import InvalidInput
+from lwp.flags import parse_flag
 
 MIN_MEMORY = 16 << 20  # below this a busybox container cannot even start
 MAX_DELAY = 86400
@@ -82,17 +83,6 @@ def _as_int(value, field, errors, low, high):
     return number
 
 
-def _as_bool(value):
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError
-
-
 def validate(changes, *, current):
     """Check requested changes against this host; return them normalised or raise InvalidInput.
 
@@ -134,7 +124,7 @@ def validate(changes, *, current):
         clean["cpu_shares"] = None if raw in (None, "") else _as_int(raw, "cpu_shares", errors, *CPU_SHARES_RANGE)
     if "autostart" in changes:
         try:
-            clean["autostart"] = _as_bool(changes["autostart"])
+            clean["autostart"] = parse_flag(changes["autostart"])
         except ValueError:
             errors["autostart"] = "must be true or false"
     for field in ("start_delay", "start_order"):

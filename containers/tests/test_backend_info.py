@@ -3,7 +3,7 @@
 import pytest
 
 from containers.backend import operations
-from containers.exceptions import ContainerNotFound
+from lwp.exceptions import ContainerNotFound
 from containers.tests.lxc_support import lxc_info, wait_for_ipv4
 from lwp import testing
 

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from containers.backend.guard import ContainerLocks
-from containers.exceptions import ContainerBusy, ContainerNotFound, TemplateFailed
+from lwp.exceptions import ContainerBusy, ContainerNotFound, TemplateFailed
 from containers.tests.lxc_support import adhoc, new_name, run_python, write_template
 
 __all__ = ["adhoc"]

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from containers.backend import ContainerSettings, host, settings_keys
-from containers.exceptions import InvalidInput
+from lwp.exceptions import InvalidInput
 from containers.tests.lxc_support import raw_container
 from lwp import testing
 
