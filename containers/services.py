@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from containers import hostcheck
 from containers.backend import VETTED_TEMPLATES, ContainerSummary, allowed_options, get_backend
-from lwp.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
 from containers.models import Container
+from lwp.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
 
 log = logging.getLogger("lwp.containers")
 

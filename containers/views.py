@@ -20,9 +20,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from containers import services
-from lwp import exceptions
 from containers.filtersets import ContainerFilterSet
 from containers.forms import ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, SettingsForm
+from lwp import exceptions
 
 # Order of the state counts on the dashboard; others follow alphabetically.
 STATE_ORDER = ("RUNNING", "FROZEN", "STOPPED")

@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lwp.exceptions import LWPError
 from lwp.api.exception_handler import error_body
 from lwp.api.routing import API_PREFIX
+from lwp.exceptions import LWPError
 from tokens import services, throttle
 from tokens.forms import TokenCreateForm
 from tokens.models import Token

@@ -6,9 +6,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from containers.backend import validate_name
-from lwp.exceptions import InvalidName
 from containers.services import POWER_ACTIONS
 from lwp.api.fields import RefuseUnknownFields, TextField
+from lwp.exceptions import InvalidName
 
 MAX_STOP_TIMEOUT = 3600
 MAX_XARGS_TEXT = 4096

@@ -16,11 +16,11 @@ from rest_framework.views import APIView
 
 from containers import services
 from containers.api import serializers as api
-from lwp.exceptions import ContainerNotFound
 from containers.filtersets import STATE_CHOICES, ContainerFilterSet
 from lwp.api.exception_handler import lwp_error_response
 from lwp.api.schema import errors
 from lwp.api.views import ApiViewMixin
+from lwp.exceptions import ContainerNotFound
 from lwp.flags import parse_flag
 
 

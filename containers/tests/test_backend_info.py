@@ -3,9 +3,9 @@
 import pytest
 
 from containers.backend import operations
-from lwp.exceptions import ContainerNotFound
 from containers.tests.lxc_support import lxc_info, wait_for_ipv4
 from lwp import testing
+from lwp.exceptions import ContainerNotFound
 
 # Eight full groups: a truncated copy (the old panel cut addresses short) cannot match.
 IPV6 = "fd42:4c57:5000:1234:5678:9abc:def0:1234"

@@ -20,10 +20,10 @@ from django.conf import settings
 
 from containers.backend.guard import run_with_deadline
 from containers.backend.operations import wait_until
-from lwp.exceptions import LXCTimeout
 from containers.tests.campaign_support import call_json
 from containers.tests.lxc_support import adhoc, new_name, process_gone, run_python, write_template
 from containers.tests.test_server_restart import holders, listening_inode, port_is_free
+from lwp.exceptions import LXCTimeout
 from lwp.testing import LiveServer
 
 __all__ = ["adhoc"]

@@ -4,8 +4,8 @@ import signal
 
 import pytest
 
-from lwp.exceptions import InvalidInput, InvalidState, LXCError
 from containers.tests.lxc_support import elapsed, set_raw_config
+from lwp.exceptions import InvalidInput, InvalidState, LXCError
 
 
 def test_start_of_a_stopped_container_runs_it(backend, make_container):

@@ -6,9 +6,9 @@ import uuid
 import pytest
 
 from containers.backend import ContainerSettings, host, settings_keys
-from lwp.exceptions import InvalidInput
 from containers.tests.lxc_support import raw_container
 from lwp import testing
+from lwp.exceptions import InvalidInput
 
 MIB = 1 << 20
 

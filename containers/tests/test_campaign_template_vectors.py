@@ -20,8 +20,8 @@ import uuid
 
 import pytest
 
-from lwp.exceptions import LWPError
 from lwp.api_testing import assert_error
+from lwp.exceptions import LWPError
 
 pytestmark = pytest.mark.django_db
 

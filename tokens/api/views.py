@@ -5,8 +5,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.response import Response
 
-from lwp.api.views import ApiViewMixin
 from lwp.api.schema import errors
+from lwp.api.views import ApiViewMixin
 from lwp.exceptions import TokenExists, TokenNotFound
 from tokens import services, throttle
 from tokens.api.serializers import TokenCreatedSerializer, TokenCreateSerializer
