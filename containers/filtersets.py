@@ -7,7 +7,7 @@ service layer, so the filters work on that list (wrapped to look like a queryset
 import django_filters
 from django.http import QueryDict
 
-from containers.backend.types import BROKEN, STATES
+from containers.vocabulary import BROKEN, STATES
 from containers.models import Container
 
 STATE_CHOICES = [(state.lower(), state.lower()) for state in (*STATES, BROKEN)]

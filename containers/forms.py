@@ -9,6 +9,7 @@ import shlex
 from django import forms
 
 from containers import services
+from containers.vocabulary import POWER_ACTIONS
 
 NAME_HELP = "letters, digits, '.', '_' or '-'; starts with a letter or digit"
 SIZE_HELP = "e.g. 512M or 2G; empty for no limit"
@@ -35,7 +36,7 @@ class PanelForm(forms.Form):
 
 
 class ActionForm(PanelForm):
-    action = forms.ChoiceField(choices=[(a, a) for a in services.POWER_ACTIONS])
+    action = forms.ChoiceField(choices=[(a, a) for a in POWER_ACTIONS])
 
 
 class NameListField(forms.Field):
@@ -56,7 +57,7 @@ class NameListField(forms.Field):
 
 
 class BulkActionForm(PanelForm):
-    action = forms.ChoiceField(choices=[(a, a) for a in services.POWER_ACTIONS])
+    action = forms.ChoiceField(choices=[(a, a) for a in POWER_ACTIONS])
     names = NameListField()
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from containers import hostcheck
 from containers.backend import VETTED_TEMPLATES, ContainerSummary, allowed_options, get_backend
 from containers.models import Container
+from containers.vocabulary import POWER_ACTIONS
 from lwp.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
 
 log = logging.getLogger("lwp.containers")
@@ -23,7 +24,6 @@ CHANGE = "containers.change_container"
 ADD = "containers.add_container"
 DELETE = "containers.delete_container"
 
-POWER_ACTIONS = ("start", "stop", "freeze", "unfreeze", "restart")
 
 
 def require_permission(user, permission):

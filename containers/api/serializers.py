@@ -5,8 +5,7 @@ import shlex
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from containers.backend import validate_name
-from containers.services import POWER_ACTIONS
+from containers.vocabulary import POWER_ACTIONS, validate_name
 from lwp.api.fields import RefuseUnknownFields, TextField
 from lwp.exceptions import InvalidName
 

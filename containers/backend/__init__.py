@@ -2,18 +2,17 @@
 
 import functools
 
-from containers.backend.core import LXCBackend, validate_name
+from containers.backend.core import LXCBackend
 from containers.backend.template_args import VETTED_TEMPLATES, allowed_options
-from containers.backend.formatting import humanize_bytes, humanize_cpu_ns
 from containers.backend.types import (
-    BROKEN, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo,
+    ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo,
     NetworkInterface, SettingsResult,
 )
 
 __all__ = [
-    "BROKEN", "ContainerInfo", "ContainerSettings", "ContainerSummary", "CreateResult",
+    "ContainerInfo", "ContainerSettings", "ContainerSummary", "CreateResult",
     "HostInfo", "LXCBackend", "NetworkInterface", "SettingsResult", "get_backend",
-    "humanize_bytes", "humanize_cpu_ns", "validate_name", "VETTED_TEMPLATES", "allowed_options",
+    "VETTED_TEMPLATES", "allowed_options",
 ]
 
 

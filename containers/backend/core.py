@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import math
 import os
-import re
 import shutil
 
 from containers.backend import host, settings_keys, template_args
@@ -20,16 +19,13 @@ from containers.backend.operations import (
     FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
     read_settings, start_container, stop_container, unfreeze_container, write_config_items,
 )
-from containers.backend.types import (
-    BROKEN, ContainerSummary, CreateResult, HostInfo, SettingsResult,
-)
+from containers.backend.types import ContainerSummary, CreateResult, HostInfo, SettingsResult
+from containers.vocabulary import BROKEN, allowed_actions, validate_name
 from lwp.exceptions import (
-    BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState, LXCError,
-    LXCUnavailable, TemplateFailed,
+    BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, LXCError, LXCUnavailable,
+    TemplateFailed,
 )
 
-NAME_MAX = 64
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 CONFIG_TEXT_LIMIT = 256 * 1024
 
 # Deadlines (seconds) of the calls whose duration does not depend on the user.
@@ -47,19 +43,6 @@ def load_lxc():
     except ImportError as exc:
         raise LXCUnavailable(f"liblxc is not available on this host (python3-lxc: {exc})") from None
     return lxc
-
-
-def validate_name(name, field="name"):
-    """LXC container names as LWP accepts them: also a valid hostname label and file name."""
-    if not isinstance(name, str) or not name:
-        raise InvalidName(f"{field} is required", fields={field: "is required"})
-    # fullmatch: with match(), "$" would also accept a trailing newline ("web\n").
-    if len(name) > NAME_MAX or not _NAME.fullmatch(name) or name.endswith("."):
-        message = (f"must be 1 to {NAME_MAX} characters: letters, digits, '.', '_' or '-', "
-                   "starting with a letter or digit")
-        raise InvalidName(f"{field} {name[:80]!r} is not a valid container name: {message}",
-                          fields={field: message})
-    return name
 
 
 def _last_error_line(output):
@@ -223,7 +206,7 @@ class LXCBackend:
         grace = self._grace(timeout)
 
         def restart(lxc, container):
-            if container.state not in ("RUNNING", "FROZEN"):
+            if "restart" not in allowed_actions(container.state):
                 raise InvalidState(f"container {name!r} is {container.state}; only a running "
                                    "or frozen container can be restarted")
             stop_container(container, grace, force)

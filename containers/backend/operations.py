@@ -12,6 +12,7 @@ import time
 
 from containers.backend import settings_keys
 from containers.backend.types import ContainerInfo, ContainerSettings, NetworkInterface
+from containers.vocabulary import allowed_actions
 from lwp.exceptions import InvalidInput, InvalidState, LXCError
 
 FREEZE_TIMEOUT = 15
@@ -25,12 +26,10 @@ def _wait_for(container, state):
 
 def start_container(lxc, container):
     state = container.state
-    if state == "RUNNING":
-        raise InvalidState(f"container {container.name!r} is already RUNNING")
-    if state == "FROZEN":
-        raise InvalidState(f"container {container.name!r} is FROZEN; unfreeze it instead")
-    if state != "STOPPED":
-        raise InvalidState(f"container {container.name!r} is {state}; try again when it settles")
+    if "start" not in allowed_actions(state):
+        hint = {"RUNNING": "already RUNNING", "FROZEN": "FROZEN; unfreeze it instead"}
+        raise InvalidState(f"container {container.name!r} is "
+                           + hint.get(state, f"{state}; try again when it settles"))
     with tempfile.NamedTemporaryFile(prefix="lwp-start-", suffix=".log") as log:
         # liblxc says why a start failed only in its log: point it (in memory, never saved) at ours.
         container.set_config_item("lxc.log.file", log.name)
@@ -53,8 +52,8 @@ def first_error_line(log_text):
 
 def stop_container(container, grace, force):
     state = container.state
-    if state == "STOPPED":
-        raise InvalidState(f"container {container.name!r} is already STOPPED")
+    if "stop" not in allowed_actions(state):
+        raise InvalidState(f"container {container.name!r} is already {state}")
     if state == "FROZEN" and not container.unfreeze():
         raise LXCError(f"liblxc could not unfreeze {container.name!r} to stop it")
     # shutdown(-1) would wait for ever and shutdown(0) does not wait at all: grace is
@@ -69,7 +68,7 @@ def stop_container(container, grace, force):
 
 
 def freeze_container(container, version):
-    if container.state != "RUNNING":
+    if "freeze" not in allowed_actions(container.state):
         raise InvalidState(f"container {container.name!r} is {container.state}; "
                            "only a RUNNING container can be frozen")
     if version == 1:
@@ -102,7 +101,7 @@ def _freeze_v1(container):
 
 
 def unfreeze_container(lxc, container):
-    if container.state != "FROZEN":
+    if "unfreeze" not in allowed_actions(container.state):
         raise InvalidState(f"container {container.name!r} is {container.state}; "
                            "only a FROZEN container can be unfrozen")
     if not container.unfreeze():

@@ -2,11 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from containers.backend.formatting import humanize_bytes, humanize_cpu_ns
+from containers.figures import humanize_bytes, humanize_cpu_ns
 
-STATES = ("STOPPED", "STARTING", "RUNNING", "STOPPING", "ABORTING", "FREEZING", "FROZEN", "THAWED")
-# A container whose config liblxc cannot load is listed with this state.
-BROKEN = "BROKEN"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from containers.backend import humanize_bytes
+from containers.figures import humanize_bytes
+from containers.vocabulary import allowed_actions
 
 register = template.Library()
 
@@ -54,18 +55,25 @@ def checkbadge(status):
 # Rendered in Python, not with template tags: with 500 containers the template loop
 # cost more than the liblxc listing itself. The markup is the same the template made.
 
-_ROW_BUTTONS = {
-    "STOPPED": (("start", "btn-go", "Start"),),
-    "RUNNING": (("stop", "btn-halt", "Stop"), ("restart", "", "Restart"), ("freeze", "", "Freeze")),
-    "FROZEN": (("unfreeze", "btn-go", "Unfreeze"), ("stop", "btn-halt", "Stop")),
-}
+# How each power action's button looks; which ones a state offers is vocabulary.allowed_actions.
+_BUTTON_LOOKS = {"start": ("btn-go", "Start"), "stop": ("btn-halt", "Stop"), "restart": ("", "Restart"),
+                 "freeze": ("", "Freeze"), "unfreeze": ("btn-go", "Unfreeze")}
 
 
 def _buttons(state, name):
-    return "\n        ".join(
-        f'<button type="submit" name="action" value="{verb}" class="btn btn-sm{" " + css if css else ""}" '
-        f'title="{label} {name}">{label}</button>'
-        for verb, css, label in _ROW_BUTTONS.get(state, ()))
+    """The action buttons for a container in `state`; `name` comes escaped."""
+    buttons = []
+    for verb in allowed_actions(state):
+        css, label = _BUTTON_LOOKS[verb]
+        buttons.append(f'<button type="submit" name="action" value="{verb}" '
+                       f'class="btn btn-sm{" " + css if css else ""}" title="{label} {name}">{label}</button>')
+    return "\n        ".join(buttons)
+
+
+@register.simple_tag
+def action_buttons(state, name):
+    """The container page's action buttons: the same as its dashboard row's."""
+    return mark_safe(_buttons(state, escape(name)))  # noqa: S308 - the name is escaped
 
 
 def _name_cell(row, name, url):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from containers.backend import BROKEN
+from containers.vocabulary import BROKEN
 from containers.backend.guard import run_with_deadline
 from lwp.exceptions import (
     BrokenConfig, ContainerBusy, ContainerExists, InvalidState, LXCError, LXCTimeout,

@@ -11,8 +11,9 @@ from rest_framework.views import APIView
 
 from containers import services
 from containers.filtersets import STATE_CHOICES
-from lwp.api.views import ApiViewMixin
+from containers.vocabulary import POWER_ACTIONS
 from lwp.api.schema import errors
+from lwp.api.views import ApiViewMixin
 from tokens.models import Token
 
 API_VERSION = "1"
@@ -54,7 +55,7 @@ class IndexView(ApiViewMixin, APIView):
             "user": request.user.get_username(),
             "read_only": isinstance(request.auth, Token) and request.auth.read_only,
             "permissions": effective_permissions(request),
-            "actions": list(services.POWER_ACTIONS),
+            "actions": list(POWER_ACTIONS),
             "states": [state for state, _ in STATE_CHOICES],
             "filters": ["state", "search"],
             "authentication": ["private_token query parameter", "private-token header",

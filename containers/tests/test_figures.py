@@ -1,4 +1,4 @@
-from containers.backend import humanize_bytes, humanize_cpu_ns
+from containers.figures import humanize_bytes, humanize_cpu_ns
 
 
 def test_sizes_print_like_lxc_info():

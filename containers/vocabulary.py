@@ -1,0 +1,48 @@
+"""The words every surface and every engine share: container names, states, and what each state allows.
+
+Surfaces (API, pages, admin, filters) and engines both import this module; neither
+imports the other for it. Figures formatted as lxc-info prints them are in figures.py.
+"""
+
+import re
+
+from lwp.exceptions import InvalidName
+
+NAME_MAX = 64
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+# Container states, upper case as liblxc says them.
+STATES = ("STOPPED", "STARTING", "RUNNING", "STOPPING", "ABORTING", "FREEZING", "FROZEN", "THAWED")
+# A container whose config cannot be loaded is listed with this state.
+BROKEN = "BROKEN"
+# States in which a container has processes (and figures, addresses, a console).
+ACTIVE_STATES = ("RUNNING", "FROZEN")
+
+POWER_ACTIONS = ("start", "stop", "freeze", "unfreeze", "restart")
+# The one table of which power action each state allows: engines refuse the rest, pages offer only these.
+ACTIONS_BY_STATE = {
+    "STOPPED": ("start",),
+    "RUNNING": ("stop", "restart", "freeze"),
+    "FROZEN": ("unfreeze", "stop", "restart"),
+    BROKEN: (),
+}
+# A container caught between states (STARTING, STOPPING, ...) can still be stopped: it may be stuck there.
+_BETWEEN_STATES_ACTIONS = ("stop",)
+
+
+def allowed_actions(state):
+    """The power actions a container in `state` accepts."""
+    return ACTIONS_BY_STATE.get(state, _BETWEEN_STATES_ACTIONS)
+
+
+def validate_name(name, field="name"):
+    """A container name as LWP accepts it: also a valid hostname label and file name."""
+    if not isinstance(name, str) or not name:
+        raise InvalidName(f"{field} is required", fields={field: "is required"})
+    # fullmatch: with match(), "$" would also accept a trailing newline ("web\n").
+    if len(name) > NAME_MAX or not _NAME.fullmatch(name) or name.endswith("."):
+        message = (f"must be 1 to {NAME_MAX} characters: letters, digits, '.', '_' or '-', "
+                   "starting with a letter or digit")
+        raise InvalidName(f"{field} {name[:80]!r} is not a valid container name: {message}",
+                          fields={field: message})
+    return name
