@@ -19,6 +19,8 @@ BROKEN = "BROKEN"
 ACTIVE_STATES = ("RUNNING", "FROZEN")
 
 POWER_ACTIONS = ("start", "stop", "freeze", "unfreeze", "restart")
+# The longest graceful shutdown a stop or restart may ask for (seconds), and LWP_STOP_TIMEOUT's maximum.
+MAX_STOP_TIMEOUT = 3600
 # The one table of which power action each state allows: engines refuse the rest, pages offer only these.
 ACTIONS_BY_STATE = {
     "STOPPED": ("start",),

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from containers.vocabulary import MAX_STOP_TIMEOUT
 from lwp.datadir import DIR_MODE, FILE_MODE, make_private, make_sqlite_private
 from lwp.flags import parse_flag
 
@@ -160,7 +161,7 @@ LWP_LOCK_DIR = Path(envstr("LWP_LOCK_DIR", str(DATA_DIR / "locks")))
 LWP_LOCK_WAIT = envint("LWP_LOCK_WAIT", 5, minimum=0, maximum=600)
 # Seconds a template (create) or a clone may run before it is killed and undone.
 LWP_CREATE_TIMEOUT = envint("LWP_CREATE_TIMEOUT", 900, minimum=5, maximum=86400)
-LWP_STOP_TIMEOUT = envint("LWP_STOP_TIMEOUT", 30, minimum=0, maximum=3600)
+LWP_STOP_TIMEOUT = envint("LWP_STOP_TIMEOUT", 30, minimum=0, maximum=MAX_STOP_TIMEOUT)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -5,11 +5,10 @@ import shlex
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from containers.vocabulary import POWER_ACTIONS, validate_name
+from containers.vocabulary import MAX_STOP_TIMEOUT, POWER_ACTIONS, validate_name
 from lwp.api.fields import RefuseUnknownFields, TextField
 from lwp.exceptions import InvalidName
 
-MAX_STOP_TIMEOUT = 3600
 MAX_XARGS_TEXT = 4096
 
 

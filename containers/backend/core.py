@@ -20,7 +20,7 @@ from containers.backend.operations import (
     read_settings, start_container, stop_container, unfreeze_container, write_config_items,
 )
 from containers.backend.types import ContainerSummary, CreateResult, HostInfo, SettingsResult
-from containers.vocabulary import BROKEN, allowed_actions, validate_name
+from containers.vocabulary import BROKEN, MAX_STOP_TIMEOUT, allowed_actions, validate_name
 from lwp.exceptions import (
     BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, LXCError, LXCUnavailable,
     TemplateFailed,
@@ -33,7 +33,6 @@ READ_TIMEOUT = 15
 START_TIMEOUT = 60
 DESTROY_TIMEOUT = 300
 CONFIG_TIMEOUT = 15
-MAX_STOP_TIMEOUT = 3600
 
 
 def load_lxc():
