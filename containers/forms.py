@@ -76,7 +76,9 @@ class SettingsForm(PanelForm):
                                   widget=forms.Textarea(attrs={"rows": 2}))
 
     @staticmethod
-    def initial_from(settings, metadata):
+    def initial_from(editable):
+        """The form's values from the service's EditableSettings (settings and description)."""
+        settings = editable.settings
         return {
             "memory_limit": format_size(settings.memory_limit),
             "swap_limit": format_size(settings.swap_limit),
@@ -85,7 +87,7 @@ class SettingsForm(PanelForm):
             "autostart": settings.autostart,
             "start_delay": settings.start_delay,
             "start_order": settings.start_order,
-            "description": metadata.description if metadata else "",
+            "description": editable.description,
         }
 
     def changes(self):

@@ -124,25 +124,24 @@ class TemplatesView(ApiViewMixin, APIView):
     @extend_schema(summary="Templates and backing stores this host offers",
                    responses={200: api.TemplatesSerializer, **errors(401, 403)})
     def get(self, request):
-        arguments = services.template_arguments(user=request.user)
-        return Response({"status": "ok", "templates": list(arguments), "arguments": arguments,
-                         "stores": services.list_backing_stores(user=request.user)})
+        choices = services.template_choices(user=request.user)
+        return Response({"status": "ok", "templates": choices.templates, "arguments": choices.arguments,
+                         "stores": choices.stores})
 
 
-def _settings_body(name, user, result=None):
-    """The container's settings (with its description) as the settings routes answer them."""
-    stored = result.settings if result is not None else services.get_container_settings(name=name, user=user)
-    metadata = services.get_metadata(name=name)
-    settings = {**dataclasses.asdict(stored), "description": metadata.description if metadata else ""}
-    return {"status": "ok", "settings": settings, "changed": list(result.changed) if result else [],
-            "restart_needed": bool(result and result.restart_needed)}
+def _settings_body(editable):
+    """A container's EditableSettings as the settings routes answer them."""
+    settings = {**dataclasses.asdict(editable.settings), "description": editable.description}
+    return {"status": "ok", "settings": settings, "changed": list(editable.changed),
+            "restart_needed": editable.restart_needed}
 
 
 class ContainerSettingsView(ApiViewMixin, APIView):
     @extend_schema(summary="A container's settings", parameters=[NAME_PARAMETER],
                    responses={200: api.SettingsResultSerializer, **errors(400, 401, 403, 404, 409)})
     def get(self, request, name):
-        return Response(api.SettingsResultSerializer(_settings_body(name, request.user)).data)
+        editable = services.get_container_settings(name=name, user=request.user)
+        return Response(api.SettingsResultSerializer(_settings_body(editable)).data)
 
     @extend_schema(
         summary="Change a container's settings",
@@ -155,12 +154,8 @@ class ContainerSettingsView(ApiViewMixin, APIView):
     )
     def patch(self, request, name):
         changes = _validated(api.SettingsChangeSerializer, request.data)
-        before = services.get_metadata(name=name)
-        result = services.update_container_settings(name=name, user=request.user, changes=changes)
-        body = _settings_body(name, request.user, result)
-        if "description" in changes and changes["description"] != (before.description if before else ""):
-            body["changed"].append("description")
-        return Response(api.SettingsResultSerializer(body).data)
+        editable = services.update_container_settings(name=name, user=request.user, changes=changes)
+        return Response(api.SettingsResultSerializer(_settings_body(editable)).data)
 
 
 class HostSerializer(serializers.Serializer):

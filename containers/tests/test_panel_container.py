@@ -114,6 +114,20 @@ def test_bad_settings_show_beside_their_fields(client, users, make_container, ba
     assert backend.get_settings(name).memory_limit is None
 
 
+
+def test_refused_settings_read_the_container_once_each(client, users, make_container, backend, monkeypatch):
+    # Each read forks a liblxc child: the refused POST reads the settings, tries the update,
+    # and reads the figures for the page it shows again, once each.
+    name = make_container("once")
+    client.force_login(users.dave)
+    calls = []
+    for method in ("info", "get_settings", "update_settings"):
+        real = getattr(backend, method)
+        monkeypatch.setattr(backend, method, lambda *a, _real=real, _m=method, **k: calls.append(_m) or _real(*a, **k))
+    response = client.post(url("settings", name), base_settings(memory_limit="1K"))
+    assert response.status_code == 400 and "memory_limit" in response.context["settings_form"].errors
+    assert sorted(calls) == ["get_settings", "info", "update_settings"]
+
 def test_out_of_range_number_is_refused_by_the_form(client, users, make_container):
     name = make_container("range")
     client.force_login(users.dave)
