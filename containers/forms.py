@@ -8,7 +8,6 @@ import shlex
 
 from django import forms
 
-from containers import services
 from containers.vocabulary import POWER_ACTIONS
 
 NAME_HELP = "letters, digits, '.', '_' or '-'; starts with a letter or digit"

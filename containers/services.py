@@ -66,12 +66,31 @@ def _metadata(name):
 
 
 @dataclass(frozen=True)
+class EditableSettings:
+    """A container's settings with its description (the panel's metadata), and what a change did."""
+
+    settings: ContainerSettings
+    description: str
+    changed: list = field(default_factory=list)
+    restart_needed: bool = False
+
+
+def _editable(stored, metadata, **outcome):
+    return EditableSettings(settings=stored, description=metadata.description if metadata else "", **outcome)
+
+
+def get_container_settings(*, name, user):
+    require_permission(user, VIEW)
+    return _editable(get_backend().get_settings(name), _metadata(name))
+
+
+@dataclass(frozen=True)
 class ContainerDetail:
     """What a container's page shows, each part read once; a part that could not be read is None
     and its reason is in `problems` (a broken config, liblxc down), so the page still shows."""
 
     info: ContainerInfo | None
-    settings: "EditableSettings | None"
+    settings: EditableSettings | None
     config: str | None
     metadata: Container | None
     clone_stores: list
@@ -105,25 +124,6 @@ def _read_or_note(read, problems):
     except LWPError as error:
         problems.append(error.message)
         return None
-
-
-@dataclass(frozen=True)
-class EditableSettings:
-    """A container's settings with its description (the panel's metadata), and what a change did."""
-
-    settings: ContainerSettings
-    description: str
-    changed: list = field(default_factory=list)
-    restart_needed: bool = False
-
-
-def _editable(stored, metadata, **outcome):
-    return EditableSettings(settings=stored, description=metadata.description if metadata else "", **outcome)
-
-
-def get_container_settings(*, name, user):
-    require_permission(user, VIEW)
-    return _editable(get_backend().get_settings(name), _metadata(name))
 
 
 def perform_action(*, name, action, user, timeout=None, force=False):
