@@ -7,16 +7,16 @@ import pytest
 from django.conf import settings
 
 from containers.backend import LXCBackend, get_backend
-from lwp import testing
+from testing import playground
 
-pytest_plugins = ["lwp.api_testing"]  # users, tokens and callers for the API tests
+pytest_plugins = ["testing.api"]  # users, tokens and callers for the API tests
 
 
 def pytest_unconfigure(config):
     """Remove the run's containers and its private dirs, whatever the tests did."""
     path = os.environ.get("LWP_TEST_RUN_DIR")
     if path and os.path.isdir(path):
-        testing.destroy_all(settings.LWP_LXC_PATH)
+        playground.destroy_all(settings.LWP_LXC_PATH)
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -34,7 +34,7 @@ def lxcpath(run_dir):
 @pytest.fixture(scope="session")
 def bridge(run_dir):
     """A bridge with DHCP (dnsmasq) and no NAT, for containers that need an address."""
-    private = testing.PrivateBridge(run_dir).up()
+    private = playground.PrivateBridge(run_dir).up()
     yield private
     private.down()
 
@@ -54,7 +54,7 @@ def make_container(backend, bridge):
     made = []
 
     def make(prefix="t", *, start=False):
-        name = testing.unique_name(prefix)
+        name = playground.unique_name(prefix)
         backend.create(name, template="busybox")
         made.append(name)
         backend.update_settings(name, {"network_link": bridge.name})
@@ -84,6 +84,6 @@ def live_app(django_db_setup, django_db_blocker, backend):
 
     Tests that use it must use `transactional_db` so their rows are visible to it.
     """
-    server = testing.LiveServer(database_file=settings.DATABASES["default"]["NAME"]).start()
+    server = playground.LiveServer(database_file=settings.DATABASES["default"]["NAME"]).start()
     yield server
     server.stop()

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 RUN_DIR = tempfile.mkdtemp(prefix="lwp-bench-")
 os.environ.update(LWP_TEST_RUN_DIR=RUN_DIR, LWP_DATA_DIR=os.path.join(RUN_DIR, "data"),
-                  LWP_LXC_PATH=os.path.join(RUN_DIR, "lxc"), DJANGO_SETTINGS_MODULE="lwp.test_settings")
+                  LWP_LXC_PATH=os.path.join(RUN_DIR, "lxc"), DJANGO_SETTINGS_MODULE="testing.settings")
 
 
 def timed(client, url, rounds):
@@ -39,14 +39,14 @@ def timed(client, url, rounds):
 
 def make_containers(backend, bridge, count, running):
     # One container made by the template, the rest copied from it: the same config, much faster.
-    from lwp import testing  # noqa: PLC0415
+    from testing import playground  # noqa: PLC0415
 
-    first = testing.unique_name("bench")
+    first = playground.unique_name("bench")
     backend.create(first, template="busybox")
     backend.update_settings(first, {"network_link": bridge.name})
     names = [first]
     for _ in range(count - 1):
-        name = testing.unique_name("bench")
+        name = playground.unique_name("bench")
         backend.clone(first, name)
         names.append(name)
         if len(names) % 50 == 0:
@@ -83,7 +83,7 @@ def main():
     from django.core.management import call_command  # noqa: PLC0415
 
     from containers.backend import get_backend  # noqa: PLC0415
-    from lwp import testing  # noqa: PLC0415
+    from testing import playground  # noqa: PLC0415
 
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["testserver"]
@@ -91,7 +91,7 @@ def main():
     os.makedirs(settings.STATIC_ROOT, exist_ok=True)  # whitenoise warns when it is missing
     call_command("migrate", verbosity=0)
     admin = get_user_model().objects.create_superuser("bench", password="bench-pw")
-    bridge = testing.PrivateBridge(RUN_DIR).up()
+    bridge = playground.PrivateBridge(RUN_DIR).up()
     try:
         backend = get_backend()
         started = time.perf_counter()
@@ -119,7 +119,7 @@ def main():
     finally:
         print("cleaning up ...", flush=True)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
-        testing.destroy_all(settings.LWP_LXC_PATH)
+        playground.destroy_all(settings.LWP_LXC_PATH)
         bridge.down()
         shutil.rmtree(RUN_DIR, ignore_errors=True)
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from containers.backend import LXCBackend  # noqa: E402
 from containers.backend.operations import wait_until  # noqa: E402
-from lwp import testing  # noqa: E402
+from testing import playground  # noqa: E402
 
 LXC_LS_TIMEOUT = 120
 
@@ -142,7 +142,7 @@ def main(argv=None):
     backend = LXCBackend(lxcpath, lock_dir=os.path.join(workdir, "locks"))
     bridge = None
     try:
-        bridge = testing.PrivateBridge(workdir).up()
+        bridge = playground.PrivateBridge(workdir).up()
         log(f"creating {args.count} containers in {lxcpath} ({args.running} running on {bridge.name})")
         names = populate(backend, bridge, args.count, args.running)
         if not wait_for_addresses(backend, names[:args.running]):
@@ -161,7 +161,7 @@ def main(argv=None):
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not stop the clean-up
         log("removing the benchmark's containers and bridge")
-        testing.destroy_all(lxcpath)
+        playground.destroy_all(lxcpath)
         if bridge is not None:
             bridge.down()
         shutil.rmtree(workdir, ignore_errors=True)

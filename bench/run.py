@@ -103,7 +103,7 @@ class Fleet:
         self.running = []
 
     def grow_to(self, count, running_fraction):
-        from lwp.testing import unique_name  # noqa: PLC0415
+        from testing.playground import unique_name  # noqa: PLC0415
 
         while len(self.names) < count:
             name = unique_name("b")
@@ -268,7 +268,7 @@ def print_table(results, load):
 def main(argv=None):
     args = parse_args(argv)
     workspace = Workspace()
-    from lwp import testing  # noqa: PLC0415
+    from testing import playground  # noqa: PLC0415
 
     bridge = server = None
     try:
@@ -278,8 +278,8 @@ def main(argv=None):
         from django.conf import settings  # noqa: PLC0415
 
         backend = LXCBackend(str(workspace.lxcpath), lock_dir=settings.LWP_LOCK_DIR)
-        bridge = testing.PrivateBridge(workspace.root).up()
-        server = testing.LiveServer(database_file=workspace.database, workers=None,
+        bridge = playground.PrivateBridge(workspace.root).up()
+        server = playground.LiveServer(database_file=workspace.database, workers=None,
                                     settings_module="lwp.settings", log_dir=workspace.root).start()
         fleet = Fleet(backend, bridge)
         results = []
@@ -298,7 +298,7 @@ def main(argv=None):
     finally:
         if server:
             server.stop()
-        testing.destroy_all(str(workspace.lxcpath))
+        playground.destroy_all(str(workspace.lxcpath))
         if bridge:
             bridge.down()
         workspace.remove()

@@ -3,11 +3,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUPS = {
-    "viewers": ["view_container"],
-    "operators": ["view_container", "change_container"],
-    "administrators": ["view_container", "change_container", "add_container", "delete_container"],
-}
+from containers.groups import GROUPS
 
 
 def create_groups(apps, schema_editor):

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from lwp import testing
+from testing import playground
 
 HTTP_TIMEOUT = 120
 # Every state python3-lxc can report; a client may expect to find a container at rest in these.
@@ -21,7 +21,7 @@ ALL_STATES = SETTLED_STATES | {"STARTING", "STOPPING", "ABORTING", "FREEZING", "
 @contextlib.contextmanager
 def live_server(**kwargs):
     """A gunicorn server on the test database, stopped at the end whatever happened."""
-    server = testing.LiveServer(database_file=settings.DATABASES["default"]["NAME"], **kwargs)
+    server = playground.LiveServer(database_file=settings.DATABASES["default"]["NAME"], **kwargs)
     server.start()
     try:
         yield server
@@ -121,7 +121,7 @@ def lxcpath_snapshot(lxcpath):
 
 def lxc_state(lxcpath, name):
     """The state as `lxc-info -s` reports it (the reference, not our backend)."""
-    out = testing.run(["lxc-info", "-P", lxcpath, "-n", name, "-s"]).stdout
+    out = playground.run(["lxc-info", "-P", lxcpath, "-n", name, "-s"]).stdout
     return out.split(":", 1)[1].strip()
 
 

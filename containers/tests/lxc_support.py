@@ -13,7 +13,7 @@ import pytest
 
 from containers.backend.core import load_lxc
 from containers.backend.operations import wait_until
-from lwp import testing
+from testing import playground
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -60,7 +60,7 @@ def write_template(directory, name, body):
 
 def run_python(code, *, timeout=60, **kwargs):
     """Run a Python snippet in a fresh interpreter with the repository importable."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), DJANGO_SETTINGS_MODULE="lwp.test_settings")
+    env = dict(os.environ, PYTHONPATH=str(REPO), DJANGO_SETTINGS_MODULE="testing.settings")
     return subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
@@ -90,7 +90,7 @@ def adhoc(backend):
 
 
 def new_name(adhoc, prefix="t"):
-    name = testing.unique_name(prefix)
+    name = playground.unique_name(prefix)
     adhoc.append(name)
     return name
 

@@ -3,7 +3,7 @@
 import pytest
 
 from containers.models import Container
-from lwp import testing
+from testing import playground
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_rows_of_containers_destroyed_behind_the_panels_back_show_as_orphans(cli
     gone = make_container("gone")
     Container.objects.create(name=present, created_by=users.erin)
     Container.objects.create(name=gone, created_by=users.erin)
-    testing.run(["lxc-destroy", "-P", backend.lxcpath, "-n", gone])  # as a sysadmin would, outside LWP
+    playground.run(["lxc-destroy", "-P", backend.lxcpath, "-n", gone])  # as a sysadmin would, outside LWP
     client.force_login(users.alice)
     listed = {row.name: row.on_host for row in client.get(CHANGELIST).context["cl"].result_list}
     assert listed[present] is True and listed[gone] is False

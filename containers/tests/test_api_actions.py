@@ -2,7 +2,7 @@
 
 import pytest
 
-from lwp.api_testing import assert_error
+from testing.api import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import os
 import pytest
 
 from containers.models import Container
-from lwp.api_testing import assert_error
-from lwp.testing import unique_name
+from testing.api import assert_error
+from testing.playground import unique_name
 
 pytestmark = pytest.mark.django_db
 

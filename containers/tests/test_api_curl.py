@@ -7,7 +7,7 @@ bodies go with `-d '{...}'`, which curl labels as a form: the API reads them as 
 
 import pytest
 
-from lwp.api_testing import curl
+from testing.api import curl
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

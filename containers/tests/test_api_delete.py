@@ -6,7 +6,7 @@ import pytest
 
 from containers.models import Container
 from containers.tests.lxc_support import raw_container
-from lwp.api_testing import assert_error
+from testing.api import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from containers.backend.operations import wait_until
 from containers.tests.lxc_support import lxc_info
-from lwp.api_testing import assert_error, scratch_container
+from testing.api import assert_error, scratch_container
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.test import Client
 
-from lwp.api_testing import assert_error
+from testing.api import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from lwp.api_testing import assert_error
+from testing.api import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lwp.api_testing import assert_error, scratch_container
+from testing.api import assert_error, scratch_container
 
 pytestmark = pytest.mark.django_db
 

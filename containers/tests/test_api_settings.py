@@ -5,7 +5,7 @@ import os
 import pytest
 
 from containers.backend import host
-from lwp.api_testing import assert_error
+from testing.api import assert_error
 
 pytestmark = pytest.mark.django_db
 

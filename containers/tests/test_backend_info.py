@@ -4,8 +4,8 @@ import pytest
 
 from containers.backend import operations
 from containers.tests.lxc_support import lxc_info, wait_for_ipv4
-from lwp import testing
 from lwp.exceptions import ContainerNotFound
+from testing import playground
 
 # Eight full groups: a truncated copy (the old panel cut addresses short) cannot match.
 IPV6 = "fd42:4c57:5000:1234:5678:9abc:def0:1234"
@@ -33,7 +33,7 @@ def running_on_bridge(backend, make_container):
     info = wait_for_ipv4(backend, name)
     # busybox's udhcpc flushes every address of eth0 (lxc.net.0.ipv6.address too) when it
     # starts, so the IPv6 address is added inside the container's netns once DHCP is done.
-    testing.run(["nsenter", "-t", str(info.pid), "-n", "ip", "-6", "addr", "add", f"{IPV6}/64",
+    playground.run(["nsenter", "-t", str(info.pid), "-n", "ip", "-6", "addr", "add", f"{IPV6}/64",
                  "dev", "eth0", "nodad"])
     wait_for_ipv4(backend, name, ipv6=IPV6)
     return name

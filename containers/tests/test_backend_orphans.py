@@ -24,7 +24,7 @@ from containers.tests.campaign_support import call_json
 from containers.tests.lxc_support import adhoc, new_name, process_gone, run_python, write_template
 from containers.tests.test_server_restart import holders, listening_inode, port_is_free
 from lwp.exceptions import LXCTimeout
-from lwp.testing import LiveServer
+from testing.playground import LiveServer
 
 __all__ = ["adhoc"]
 

@@ -7,8 +7,8 @@ import pytest
 
 from containers.backend import ContainerSettings, host, settings_keys
 from containers.tests.lxc_support import raw_container
-from lwp import testing
 from lwp.exceptions import InvalidInput
+from testing import playground
 
 MIB = 1 << 20
 
@@ -30,10 +30,10 @@ def running_cgroup(backend, name, key):
 def other_bridge():
     """A second bridge (no DHCP needed): a container linked to it must still start."""
     name = f"lwpo{uuid.uuid4().hex[:6]}"
-    testing.run(["ip", "link", "add", name, "type", "bridge"])
-    testing.run(["ip", "link", "set", name, "up"])
+    playground.run(["ip", "link", "add", name, "type", "bridge"])
+    playground.run(["ip", "link", "set", name, "up"])
     yield name
-    testing.run(["ip", "link", "del", name])
+    playground.run(["ip", "link", "del", name])
 
 
 def start_and_check(backend, name):

@@ -17,7 +17,7 @@ from containers.tests.campaign_support import (
     assert_client_error, call, call_json, error_shape_problems, live_server, lxc_state, lxcpath_snapshot,
     raw_request,
 )
-from lwp.api_testing import assert_error
+from testing.api import assert_error
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db(transaction=True)

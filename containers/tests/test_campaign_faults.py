@@ -17,8 +17,8 @@ from containers.tests.campaign_support import (
     call_json, error_shape_problems, live_server, lxc_state, lxcpath_snapshot,
 )
 from containers.tests.lxc_support import process_gone, write_template
-from lwp import testing
-from lwp.api_testing import assert_error
+from testing import playground
+from testing.api import assert_error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,7 +75,7 @@ def test_container_destroyed_behind_the_apps_back_between_list_and_detail_is_a_j
     name = make_container("flt")
     with live_server() as server:
         listing = call_json(server, "GET", "/api/v1/containers/", token=tokens.bob)
-        testing.run(["lxc-destroy", "-P", lxcpath, "-n", name])  # the host's own tool, not the app
+        playground.run(["lxc-destroy", "-P", lxcpath, "-n", name])  # the host's own tool, not the app
         detail = call_json(server, "GET", f"/api/v1/containers/{name}", token=tokens.bob)
         action = call_json(server, "POST", f"/api/v1/containers/{name}", token=tokens.alice,
                            data={"action": "start"})
@@ -98,7 +98,7 @@ def test_hanging_template_through_the_api_is_a_json_504_and_leaves_nothing_behin
     os.symlink("/usr/share/lxc/templates/lxc-busybox", templates / "lxc-busybox")
     pid_file = tmp_path / "template.pid"
     write_template(templates, "hang", f'echo $$ > "{pid_file}"\nexec sleep 3600\n')
-    name = testing.unique_name("hang")
+    name = playground.unique_name("hang")
     before = lxcpath_snapshot(lxcpath)
     env = {"LWP_TEMPLATES_DIR": str(templates), "LWP_TEMPLATES": "busybox,hang", "LWP_CREATE_TIMEOUT": "5"}
     with live_server(extra_env=env) as server:
@@ -150,7 +150,7 @@ def test_without_liblxc_every_container_route_is_a_json_503_and_the_server_keeps
 def test_base_of_a_snapshot_clone_is_a_409_naming_the_clone_not_a_500(api, users, tokens, backend,
                                                                        make_container):
     base = make_container("flt")
-    clone = testing.unique_name("flt")
+    clone = playground.unique_name("flt")
     backend.clone(base, clone, store="overlay")
     try:
         response = api("DELETE", f"/api/v1/containers/{base}", token=tokens.alice)

@@ -20,8 +20,8 @@ import uuid
 
 import pytest
 
-from lwp.api_testing import assert_error
 from lwp.exceptions import LWPError
+from testing.api import assert_error
 
 pytestmark = pytest.mark.django_db
 

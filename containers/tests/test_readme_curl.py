@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from lwp.testing import unique_name
+from testing.playground import unique_name
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 
 from containers.tests.campaign_support import call, live_server
-from lwp import testing
+from testing import playground
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_api_docs_load_their_start_up_script_as_a_file_and_only_widen_styles(cli
 def test_over_https_cookies_are_secure_and_hsts_is_sent(monkeypatch, users):
     # The server's certificate is self-signed: this process's own readiness probe skips checking it.
     monkeypatch.setattr(ssl, "_create_default_https_context", ssl._create_unverified_context)
-    server = testing.LiveServer(database_file=settings.DATABASES["default"]["NAME"], extra_env={"LWP_TLS": "on"})
+    server = playground.LiveServer(database_file=settings.DATABASES["default"]["NAME"], extra_env={"LWP_TLS": "on"})
     server.url = server.url.replace("http://", "https://")
     server.start(timeout=60)
     try:

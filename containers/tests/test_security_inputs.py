@@ -11,7 +11,7 @@ import stat
 import pytest
 
 from containers.backend import LXCBackend
-from lwp.api_testing import assert_error
+from testing.api import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 
 from containers.tests.lxc_support import run_python
-from lwp.testing import LiveServer
+from testing.playground import LiveServer
 
 SERVER_THAT_STARTS_A_CONTAINER = """
 import json, os, socket, sys

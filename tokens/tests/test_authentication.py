@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from lwp.api_testing import assert_error
+from testing.api import assert_error
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from containers.tests.campaign_support import call, call_json, error_shape_problems, live_server
-from lwp.api_testing import assert_error
+from testing.api import assert_error
 from tokens.models import Token
 
 LIMIT = 3

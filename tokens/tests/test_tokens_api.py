@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 from django.utils import timezone
 
-from lwp.api_testing import assert_error
+from testing.api import assert_error
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db

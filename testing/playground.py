@@ -116,7 +116,7 @@ def free_port():
 class LiveServer:
     """The app served by gunicorn exactly as bin/lwp-run serves it, on a loopback port."""
 
-    def __init__(self, *, database_file, workers=2, extra_env=None, settings_module="lwp.test_settings",
+    def __init__(self, *, database_file, workers=2, extra_env=None, settings_module="testing.settings",
                  log_dir=None, port=None):
         self.port = port or free_port()  # a port: serve again where a stopped server was
         self.url = f"http://127.0.0.1:{self.port}"

@@ -7,16 +7,15 @@ Registered for the whole suite by `pytest_plugins` in the root conftest.py.
 """
 
 import contextlib
-import importlib
 import json
 import subprocess
 from types import SimpleNamespace
 
 import pytest
 
+from containers.groups import GROUPS
 from tokens.models import Token
 
-GROUPS = importlib.import_module("containers.migrations.0002_default_groups").GROUPS
 CURL_TIMEOUT = 120
 
 
@@ -110,7 +109,7 @@ def curl(*args, timeout=CURL_TIMEOUT):
 @contextlib.contextmanager
 def scratch_container(backend, bridge, prefix, *, start=False):
     """A busybox container on the test bridge for a whole module (make_container is per test)."""
-    from lwp.testing import unique_name  # noqa: PLC0415
+    from testing.playground import unique_name  # noqa: PLC0415
 
     name = unique_name(prefix)
     backend.create(name, template="busybox")

@@ -1,0 +1,10 @@
+"""The groups every install starts with, and the Container permissions each holds.
+
+Read by the migration that creates them and by the tests that rebuild them.
+"""
+
+GROUPS = {
+    "viewers": ["view_container"],
+    "operators": ["view_container", "change_container"],
+    "administrators": ["view_container", "change_container", "add_container", "delete_container"],
+}
