@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import BooleanField, Case, Value, When
 
 from containers import services
-from containers.exceptions import LWPError
 from containers.models import Container
+from lwp.exceptions import LWPError
 
 
 class OnHostFilter(admin.SimpleListFilter):

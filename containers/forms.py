@@ -8,7 +8,6 @@ import shlex
 
 from django import forms
 
-from containers import services
 from containers.vocabulary import POWER_ACTIONS
 
 NAME_HELP = "letters, digits, '.', '_' or '-'; starts with a letter or digit"
@@ -76,7 +75,9 @@ class SettingsForm(PanelForm):
                                   widget=forms.Textarea(attrs={"rows": 2}))
 
     @staticmethod
-    def initial_from(settings, metadata):
+    def initial_from(editable):
+        """The form's values from the service's EditableSettings (settings and description)."""
+        settings = editable.settings
         return {
             "memory_limit": format_size(settings.memory_limit),
             "swap_limit": format_size(settings.swap_limit),
@@ -85,7 +86,7 @@ class SettingsForm(PanelForm):
             "autostart": settings.autostart,
             "start_delay": settings.start_delay,
             "start_order": settings.start_order,
-            "description": metadata.description if metadata else "",
+            "description": editable.description,
         }
 
     def changes(self):

@@ -6,7 +6,7 @@ ContainerEngine), and records what the panel owns.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from containers import hostcheck
 from containers.engines import get_engine
-from containers.engines.types import ContainerSummary
-from containers.exceptions import ContainerNotFound, InvalidInput, PermissionDenied
+from containers.engines.types import ContainerInfo, ContainerSettings, ContainerSummary
 from containers.models import Container
 from containers.vocabulary import POWER_ACTIONS
+from lwp.exceptions import ContainerNotFound, InvalidInput, InvalidName, LWPError, PermissionDenied
 
 log = logging.getLogger("lwp.containers")
 
@@ -25,7 +25,6 @@ VIEW = "containers.view_container"
 CHANGE = "containers.change_container"
 ADD = "containers.add_container"
 DELETE = "containers.delete_container"
-
 
 
 def require_permission(user, permission):
@@ -62,18 +61,69 @@ def get_container_info(*, name, user):
     return get_engine().info(name)
 
 
-def get_metadata(*, name):
+def _metadata(name):
     return Container.objects.select_related("created_by").filter(name=name).first()
 
 
-def get_container_config(*, name, user):
-    require_permission(user, VIEW)
-    return get_engine().raw_config(name)
+@dataclass(frozen=True)
+class EditableSettings:
+    """A container's settings with its description (the panel's metadata), and what a change did."""
+
+    settings: ContainerSettings
+    description: str
+    changed: list = field(default_factory=list)
+    restart_needed: bool = False
+
+
+def _editable(stored, metadata, **outcome):
+    return EditableSettings(settings=stored, description=metadata.description if metadata else "", **outcome)
 
 
 def get_container_settings(*, name, user):
     require_permission(user, VIEW)
-    return get_engine().get_settings(name)
+    return _editable(get_engine().get_settings(name), _metadata(name))
+
+
+@dataclass(frozen=True)
+class ContainerDetail:
+    """What a container's page shows, each part read once; a part that could not be read is None
+    and its reason is in `problems` (a broken config, liblxc down), so the page still shows."""
+
+    info: ContainerInfo | None
+    settings: EditableSettings | None
+    config: str | None
+    metadata: Container | None
+    clone_stores: list
+    problems: list = field(default_factory=list)
+
+
+def get_container_detail(*, name, user, with_settings=True):
+    """Figures, settings (unless the page already has them), config, metadata and clone stores.
+
+    An unknown container, a bad name or a refused permission raise; other errors become problems.
+    """
+    require_permission(user, VIEW)
+    engine = get_engine()
+    metadata = _metadata(name)
+    problems = []
+    info = _read_or_note(lambda: engine.info(name), problems)
+    settings_now = None
+    if with_settings:
+        stored = _read_or_note(lambda: engine.get_settings(name), problems)
+        settings_now = _editable(stored, metadata) if stored is not None else None
+    config = _read_or_note(lambda: engine.raw_config(name), problems)
+    return ContainerDetail(info=info, settings=settings_now, config=config, metadata=metadata,
+                           clone_stores=engine.clone_stores(), problems=problems)
+
+
+def _read_or_note(read, problems):
+    try:
+        return read()
+    except (ContainerNotFound, InvalidName):
+        raise
+    except LWPError as error:
+        problems.append(error.message)
+        return None
 
 
 def perform_action(*, name, action, user, timeout=None, force=False):
@@ -91,14 +141,6 @@ def perform_action(*, name, action, user, timeout=None, force=False):
         state = getattr(engine, action)(name)
     log.info("%s: %s by %s -> %s", name, action, user, state)
     return state
-
-
-def start_container(*, name, user):
-    return perform_action(name=name, action="start", user=user)
-
-
-def stop_container(*, name, user, timeout=None, force=False):
-    return perform_action(name=name, action="stop", user=user, timeout=timeout, force=force)
 
 
 def create_container(*, name, template, user, store="dir", extra_args=(), description=""):
@@ -135,18 +177,24 @@ def destroy_container(*, name, user, force=False):
 
 
 def update_container_settings(*, name, user, changes):
-    """Save container settings and/or the description; returns the engine's SettingsResult or None."""
+    """Save container settings and/or the description; returns the EditableSettings that now hold,
+    with what changed (the description last) and whether a restart applies the change."""
     require_permission(user, CHANGE)
     changes = dict(changes)
     description = changes.pop("description", None)
-    engine = get_engine()
-    result = engine.update_settings(name, changes) if changes else None
+    if changes:
+        result = get_engine().update_settings(name, changes)
+        stored, changed, restart_needed = result.settings, list(result.changed), result.restart_needed
+    else:  # the settings still answer, and an unknown container is refused before its description is kept
+        stored, changed, restart_needed = get_engine().get_settings(name), [], False
+    metadata = _metadata(name)
     if description is not None:
-        if not engine.exists(name):
-            raise ContainerNotFound(f"container {name!r} does not exist")
+        before = metadata.description if metadata else ""
         with transaction.atomic():
-            Container.objects.update_or_create(name=name, defaults={"description": description})
-    return result
+            metadata, _ = Container.objects.update_or_create(name=name, defaults={"description": description})
+        if description != before:
+            changed.append("description")
+    return _editable(stored, metadata, changed=changed, restart_needed=restart_needed)
 
 
 def names_on_host(*, user):
@@ -188,9 +236,27 @@ def _offered_templates(user):
             if template in wanted and (template in vetted or user.is_superuser)}
 
 
-def template_arguments(*, user):
-    """{template: the options it accepts, or None where a superuser may give any} for `user`."""
-    return _offered_templates(user)
+@dataclass(frozen=True)
+class TemplateChoices:
+    """What `user` may create from: {template: the options it accepts, or None where a superuser
+    may give any}, and the backing stores."""
+
+    arguments: dict
+    stores: list
+
+    @property
+    def templates(self):
+        return list(self.arguments)
+
+
+def template_choices(*, user):
+    return TemplateChoices(arguments=_offered_templates(user), stores=get_engine().backing_stores())
+
+
+def creation_choices(*, user):
+    """The template choices for someone about to create a container: refused without the permission."""
+    require_permission(user, ADD)
+    return template_choices(user=user)
 
 
 def _check_template_offered(template, user):
@@ -201,20 +267,15 @@ def _check_template_offered(template, user):
         raise InvalidInput(f"template {message}", fields={"template": message})
 
 
-def list_backing_stores(*, user):
+def list_clone_stores(*, user):
+    """Backing stores a clone can use (with "overlay", an overlay clone, where the engine offers it)."""
     require_permission(user, VIEW)
-    return get_engine().backing_stores()
+    return get_engine().clone_stores()
 
 
 def get_host_info(*, user):
     require_permission(user, VIEW)
     return get_engine().host_info()
-
-
-def list_clone_stores(*, user):
-    """Backing stores a clone can use (with "overlay", an overlay clone, where the engine offers it)."""
-    require_permission(user, VIEW)
-    return get_engine().clone_stores()
 
 
 def check_host(*, user):

@@ -19,9 +19,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from containers import exceptions, services
+from containers import services
 from containers.filtersets import ContainerFilterSet
 from containers.forms import ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, SettingsForm
+from lwp import exceptions
 
 # Order of the state counts on the dashboard; others follow alphabetically.
 STATE_ORDER = ("RUNNING", "FROZEN", "STOPPED")
@@ -136,7 +137,6 @@ def _act_and_report(request, name, verb):
 @panel_view
 def bulk_action(request):
     """One action on every selected row; each container's result is its own message."""
-    services.require_permission(request.user, services.CHANGE)
     form = BulkActionForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -150,39 +150,26 @@ def bulk_action(request):
 # ----- one container --------------------------------------------------------------------
 
 
-def _read_or_report(request, read):
-    """A figure for the page, or None with the error shown (a broken config, liblxc down)."""
-    try:
-        return read()
-    except (exceptions.PermissionDenied, exceptions.ContainerNotFound, exceptions.InvalidName):
-        raise
-    except exceptions.LWPError as error:
-        messages.error(request, error.message)
-        return None
-
-
 def render_detail(request, name, *, settings_form=None, clone_form=None, delete_form=None, status=200):
-    user = request.user
+    """The container's page; a form given (a failed POST) is shown as it is, not read again."""
     try:
-        info = _read_or_report(request, lambda: services.get_container_info(name=name, user=user))
-        current = _read_or_report(request, lambda: services.get_container_settings(name=name, user=user))
-        config = _read_or_report(request, lambda: services.get_container_config(name=name, user=user))
+        detail = services.get_container_detail(name=name, user=request.user, with_settings=settings_form is None)
     except (exceptions.ContainerNotFound, exceptions.InvalidName):
         raise Http404(f"no container named {name}") from None
-    metadata = services.get_metadata(name=name)
-    if settings_form is None and current is not None:
-        settings_form = SettingsForm(initial=SettingsForm.initial_from(current, metadata))
-    stores = services.list_clone_stores(user=user)
+    for problem in detail.problems:  # a part that could not be read (a broken config, liblxc down)
+        messages.error(request, problem)
+    if settings_form is None and detail.settings is not None:
+        settings_form = SettingsForm(initial=SettingsForm.initial_from(detail.settings))
+    info = detail.info
     context = {
         "name": name,
         "info": info,
         "figures": info.formatted() if info else {},
         "state": info.state if info else "BROKEN",
-        "settings": current,
-        "metadata": metadata,
-        "config": config,
+        "metadata": detail.metadata,
+        "config": detail.config,
         "settings_form": settings_form,
-        "clone_form": clone_form or CloneForm(stores=stores),
+        "clone_form": clone_form or CloneForm(stores=detail.clone_stores),
         "delete_form": delete_form or DeleteForm(container_name=name),
         "here": reverse("containers:detail", args=[name]),
     }
@@ -207,7 +194,6 @@ def _settings_message(name, changed, restart_needed):
 @require_POST
 @panel_view
 def update_settings(request, name):
-    services.require_permission(request.user, services.CHANGE)
     try:
         current = services.get_container_settings(name=name, user=request.user)
     except exceptions.ContainerNotFound:
@@ -215,19 +201,16 @@ def update_settings(request, name):
     except exceptions.LWPError as error:
         messages.error(request, error.message)
         return redirect("containers:detail", name=name)
-    metadata = services.get_metadata(name=name)
-    form = SettingsForm(request.POST, initial=SettingsForm.initial_from(current, metadata))
+    form = SettingsForm(request.POST, initial=SettingsForm.initial_from(current))
     if form.is_valid():
-        changes = form.changes()
         try:
-            result = services.update_container_settings(name=name, user=request.user, changes=changes)
+            result = services.update_container_settings(name=name, user=request.user, changes=form.changes())
         except exceptions.PermissionDenied:
             raise
         except exceptions.LWPError as error:
             report_error(request, error, form)
         else:
-            changed = (result.changed if result else []) + (["description"] if "description" in changes else [])
-            level, text = _settings_message(name, changed, bool(result and result.restart_needed))
+            level, text = _settings_message(name, result.changed, result.restart_needed)
             messages.add_message(request, level, text)
             return redirect("containers:detail", name=name)
     return render_detail(request, name, settings_form=form, status=400)
@@ -236,7 +219,6 @@ def update_settings(request, name):
 @require_POST
 @panel_view
 def clone(request, name):
-    services.require_permission(request.user, services.ADD)
     form = CloneForm(request.POST, stores=services.list_clone_stores(user=request.user))
     if form.is_valid():
         new_name = form.cleaned_data["new_name"]
@@ -256,7 +238,6 @@ def clone(request, name):
 @require_POST
 @panel_view
 def delete(request, name):
-    services.require_permission(request.user, services.DELETE)
     form = DeleteForm(request.POST, container_name=name)
     if form.is_valid():
         try:
@@ -277,11 +258,9 @@ def delete(request, name):
 @require_http_methods(["GET", "POST"])
 @panel_view
 def create(request):
-    services.require_permission(request.user, services.ADD)
-    arguments = services.template_arguments(user=request.user)
-    choices = {"templates": list(arguments), "arguments": arguments,
-               "stores": services.list_backing_stores(user=request.user)}
-    form = CreateForm(request.POST or None, **choices)
+    choices = services.creation_choices(user=request.user)
+    form = CreateForm(request.POST or None, templates=choices.templates, arguments=choices.arguments,
+                      stores=choices.stores)
     output = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

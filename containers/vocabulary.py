@@ -6,7 +6,7 @@ imports the other for it. Figures formatted as lxc-info prints them are in figur
 
 import re
 
-from containers.exceptions import InvalidName
+from lwp.exceptions import InvalidName
 
 NAME_MAX = 64
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -19,7 +19,7 @@ BROKEN = "BROKEN"
 ACTIVE_STATES = ("RUNNING", "FROZEN")
 
 POWER_ACTIONS = ("start", "stop", "freeze", "unfreeze", "restart")
-# The longest graceful shutdown a stop or restart may ask for, in seconds.
+# The longest graceful shutdown a stop or restart may ask for (seconds), and LWP_STOP_TIMEOUT's maximum.
 MAX_STOP_TIMEOUT = 3600
 # The one table of which power action each state allows: engines refuse the rest, pages offer only these.
 ACTIONS_BY_STATE = {

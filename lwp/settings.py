@@ -12,12 +12,11 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from containers.vocabulary import MAX_STOP_TIMEOUT
 from lwp.datadir import DIR_MODE, FILE_MODE, make_private, make_sqlite_private
+from lwp.flags import parse_flag
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
 
 def envstr(name, default):
@@ -28,12 +27,10 @@ def envbool(name, default):
     raw = os.environ.get(name)
     if raw is None:
         return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no)")
+    try:
+        return parse_flag(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no)") from None
 
 
 def envint(name, default, *, minimum=None, maximum=None):
@@ -164,7 +161,7 @@ LWP_LOCK_DIR = Path(envstr("LWP_LOCK_DIR", str(DATA_DIR / "locks")))
 LWP_LOCK_WAIT = envint("LWP_LOCK_WAIT", 5, minimum=0, maximum=600)
 # Seconds a template (create) or a clone may run before it is killed and undone.
 LWP_CREATE_TIMEOUT = envint("LWP_CREATE_TIMEOUT", 900, minimum=5, maximum=86400)
-LWP_STOP_TIMEOUT = envint("LWP_STOP_TIMEOUT", 30, minimum=0, maximum=3600)
+LWP_STOP_TIMEOUT = envint("LWP_STOP_TIMEOUT", 30, minimum=0, maximum=MAX_STOP_TIMEOUT)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -186,7 +183,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "lwp.api.ApiJsonErrorsMiddleware",  # JSON, never an HTML error page, under /api/
+    "lwp.api.middleware.ApiJsonErrorsMiddleware",  # JSON, never an HTML error page, under /api/
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -287,7 +284,7 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SERVE_HTTPS
 # HSTS only where the server speaks HTTPS (browsers ignore it over a certificate they distrust).
 SECURE_HSTS_SECONDS = envint("LWP_HSTS_SECONDS", 365 * 24 * 3600, minimum=0) if SERVE_HTTPS else 0
 # Everything the panel loads is its own (vendored htmx, lwp.js, lwp.css): no inline script or
-# style, no other origin. The API docs page widens style-src for Swagger UI (lwp.api_views).
+# style, no other origin. The API docs page widens style-src for Swagger UI (lwp.api.index).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -312,7 +309,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": [],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "lwp.api.exception_handler",
+    "EXCEPTION_HANDLER": "lwp.api.exception_handler.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -325,7 +322,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Each route works with and without its trailing slash; the schema lists its documented form.
-    "PREPROCESSING_HOOKS": ["lwp.api.drop_twin_routes"],
+    "PREPROCESSING_HOOKS": ["lwp.api.routing.drop_twin_routes"],
 }
 
 LOGGING = {

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from lwp.api_views import IndexView
+from lwp.api.index import IndexView
 
 # Sign-in, sign-out and password change only: no password-reset routes (they answer anyone and
 # send mail). A superuser resets a password in the admin or with `manage.py changepassword`.
@@ -16,7 +16,7 @@ auth_urlpatterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1", IndexView.as_view(alternate_route=True)),  # /api/v1/ without its slash
-    path("api/v1/", include("lwp.api_urls")),
+    path("api/v1/", include("lwp.api.urls")),
     *auth_urlpatterns,
     path("", include("tokens.urls")),
     path("", include("containers.urls")),

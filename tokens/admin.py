@@ -70,8 +70,5 @@ class TokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected tokens")
     def revoke_tokens(self, request, queryset):
-        revoked = 0
-        for token in queryset.filter(revoked_at__isnull=True):
-            token.revoke()
-            revoked += 1
+        revoked = services.revoke_tokens(tokens=queryset, user=request.user)
         self.message_user(request, f"Revoked {revoked} token{'s' if revoked != 1 else ''}.", messages.SUCCESS)

@@ -5,20 +5,10 @@ import logging
 
 from django.db import IntegrityError, transaction
 
-from containers.exceptions import LWPError
+from lwp.exceptions import TokenExists, TokenNotFound
 from tokens.models import Token, is_valid_token_text, token_digest
 
 log = logging.getLogger("lwp.tokens")
-
-
-class TokenExists(LWPError):
-    code = "exists"
-    status = 409
-
-
-class TokenNotFound(LWPError):
-    code = "not_found"
-    status = 404
 
 
 def issue_token(*, user, raw_token=None, description="", read_only=False, expires=None, issuer=None):
@@ -50,9 +40,31 @@ def revoke_token(*, raw_token, user):
     token = _unrevoked(raw_token)
     if token is None or (token.user_id != user.pk and not user.is_superuser):
         raise TokenNotFound("no such token")
-    token.revoke()
-    log.info("token #%s of %s revoked by %s", token.pk, token.user, user)
+    _revoke(token, by=user)
     return token
+
+
+def revoke_own_token(*, token_id, user):
+    """Revoke one of `user`'s own tokens by its id (the tokens page lists only those)."""
+    token = Token.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+    if token is None:
+        raise TokenNotFound("no such token")
+    _revoke(token, by=user)
+    return token
+
+
+def revoke_tokens(*, tokens, user):
+    """Revoke the unrevoked ones among `tokens` (the admin's selection); returns how many."""
+    revoked = 0
+    for token in tokens.filter(revoked_at__isnull=True).select_related("user"):
+        _revoke(token, by=user)
+        revoked += 1
+    return revoked
+
+
+def _revoke(token, *, by):
+    token.revoke()
+    log.info("token #%s of %s revoked by %s", token.pk, token.user, by)
 
 
 def _unrevoked(raw_token):

@@ -24,8 +24,8 @@ from lwp.log_redaction import safe_path
 
 
 class LockedOut(Throttled):
-    """The API's 429 locked_out (lwp.api maps it). Here, not in lwp.api: DRF imports this
-    module's caller (tokens.authentication) while lwp.api is still importing DRF."""
+    """The API's 429 locked_out (lwp/api/exception_handler.py maps it). Here, not there: DRF
+    imports this module's caller (tokens.authentication) while the handler is still importing DRF."""
 
     default_code = "locked_out"
 

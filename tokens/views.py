@@ -7,13 +7,14 @@ users' tokens are not found here (the admin manages everyone's).
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from containers.exceptions import LWPError
-from lwp.api import API_PREFIX, error_body
+from lwp.api.exception_handler import error_body
+from lwp.api.routing import API_PREFIX
+from lwp.exceptions import LWPError, TokenNotFound
 from tokens import services, throttle
 from tokens.forms import TokenCreateForm
 from tokens.models import Token
@@ -48,8 +49,10 @@ def token_list(request):
 @require_POST
 @login_required
 def revoke(request, pk):
-    token = get_object_or_404(Token, pk=pk, user=request.user, revoked_at__isnull=True)
-    token.revoke()
+    try:
+        token = services.revoke_own_token(token_id=pk, user=request.user)
+    except TokenNotFound:
+        raise Http404("no such token") from None
     messages.success(request, f"Revoked token {token}: the API refuses it from now on.")
     return redirect("tokens:list")
 

@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from containers.vocabulary import MAX_STOP_TIMEOUT, POWER_ACTIONS, validate_name
-from containers.exceptions import InvalidName
-from lwp.api import RefuseUnknownFields, TextField
+from lwp.api.fields import RefuseUnknownFields, TextField
+from lwp.exceptions import InvalidName
 
 MAX_XARGS_TEXT = 4096
 

@@ -1,7 +1,7 @@
 """Container routes, each with and without its trailing slash (never a redirect)."""
 
 from containers.api.views import ContainerSettingsView, ContainerViewSet, HostView, TemplatesView
-from lwp.api import both_slashes
+from lwp.api.routing import both_slashes
 
 app_name = "containers-api"
 

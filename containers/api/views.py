@@ -1,38 +1,35 @@
 """Container routes of API v1: thin views over containers.services.
 
 Each view validates its input with a serializer, calls one service function and
-serializes the result; every error is a typed exception that lwp.api's one
-handler turns into the JSON error shape.
+serializes the result; every error is a typed exception that the API's one
+handler (lwp/api/exception_handler.py) turns into the JSON error shape.
 """
 
 import dataclasses
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from containers import services
 from containers.api import serializers as api
-from containers.exceptions import ContainerNotFound
 from containers.filtersets import STATE_CHOICES, ContainerFilterSet
-from lwp.api import ApiViewMixin, with_status
-from lwp.api_schema import errors
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+from lwp.api.exception_handler import lwp_error_response
+from lwp.api.schema import errors
+from lwp.api.views import ApiViewMixin
+from lwp.exceptions import ContainerNotFound
+from lwp.flags import parse_flag
 
 
 def query_flag(request, name):
     """A yes/no query parameter (?force=1); anything else is a 400 naming it."""
-    value = request.query_params.get(name, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValidationError({name: "must be 1/0, true/false, yes/no or on/off"})
+    try:
+        return parse_flag(request.query_params.get(name, ""))
+    except ValueError:
+        raise ValidationError({name: "must be 1/0, true/false, yes/no or on/off"}) from None
 
 
 NAME_PARAMETER = OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH,
@@ -84,7 +81,7 @@ class ContainerViewSet(ApiViewMixin, viewsets.ViewSet):
             state = services.perform_action(name=name, user=request.user, action=params["action"],
                                             timeout=params.get("timeout"), force=params["force"])
         except ContainerNotFound as exc:
-            raise with_status(exc, 409) from None
+            return lwp_error_response(exc, status_code=status.HTTP_409_CONFLICT)
         return Response({"status": "ok", "name": name, "state": state})
 
     @extend_schema(
@@ -127,25 +124,24 @@ class TemplatesView(ApiViewMixin, APIView):
     @extend_schema(summary="Templates and backing stores this host offers",
                    responses={200: api.TemplatesSerializer, **errors(401, 403)})
     def get(self, request):
-        arguments = services.template_arguments(user=request.user)
-        return Response({"status": "ok", "templates": list(arguments), "arguments": arguments,
-                         "stores": services.list_backing_stores(user=request.user)})
+        choices = services.template_choices(user=request.user)
+        return Response({"status": "ok", "templates": choices.templates, "arguments": choices.arguments,
+                         "stores": choices.stores})
 
 
-def _settings_body(name, user, result=None):
-    """The container's settings (with its description) as the settings routes answer them."""
-    stored = result.settings if result is not None else services.get_container_settings(name=name, user=user)
-    metadata = services.get_metadata(name=name)
-    settings = {**dataclasses.asdict(stored), "description": metadata.description if metadata else ""}
-    return {"status": "ok", "settings": settings, "changed": list(result.changed) if result else [],
-            "restart_needed": bool(result and result.restart_needed)}
+def _settings_body(editable):
+    """A container's EditableSettings as the settings routes answer them."""
+    settings = {**dataclasses.asdict(editable.settings), "description": editable.description}
+    return {"status": "ok", "settings": settings, "changed": list(editable.changed),
+            "restart_needed": editable.restart_needed}
 
 
 class ContainerSettingsView(ApiViewMixin, APIView):
     @extend_schema(summary="A container's settings", parameters=[NAME_PARAMETER],
                    responses={200: api.SettingsResultSerializer, **errors(400, 401, 403, 404, 409)})
     def get(self, request, name):
-        return Response(api.SettingsResultSerializer(_settings_body(name, request.user)).data)
+        editable = services.get_container_settings(name=name, user=request.user)
+        return Response(api.SettingsResultSerializer(_settings_body(editable)).data)
 
     @extend_schema(
         summary="Change a container's settings",
@@ -158,12 +154,8 @@ class ContainerSettingsView(ApiViewMixin, APIView):
     )
     def patch(self, request, name):
         changes = _validated(api.SettingsChangeSerializer, request.data)
-        before = services.get_metadata(name=name)
-        result = services.update_container_settings(name=name, user=request.user, changes=changes)
-        body = _settings_body(name, request.user, result)
-        if "description" in changes and changes["description"] != (before.description if before else ""):
-            body["changed"].append("description")
-        return Response(api.SettingsResultSerializer(body).data)
+        editable = services.update_container_settings(name=name, user=request.user, changes=changes)
+        return Response(api.SettingsResultSerializer(_settings_body(editable)).data)
 
 
 class HostSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@
 The services reach containers only through an object satisfying `ContainerEngine`
 (`containers.engines.get_engine()`). Engines return the frozen dataclasses of
 containers/engines/types.py, never an object of their own library, and fail with
-the typed errors of containers.exceptions:
+the typed errors of lwp.exceptions:
 
 - ContainerNotFound   no container of that name
 - ContainerExists     create/clone onto a name that is taken
@@ -27,8 +27,8 @@ from typing import Protocol, runtime_checkable
 from containers.engines.types import (
     ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, SettingsResult,
 )
-from containers.exceptions import InvalidInput, InvalidState
 from containers.vocabulary import MAX_STOP_TIMEOUT, allowed_actions
+from lwp.exceptions import InvalidInput, InvalidState
 
 # The store name that asks clone() for an overlay clone: copy-on-write over its source, which
 # then cannot be destroyed while the clone exists. Not a snapshot (a container's saved state).

@@ -18,10 +18,10 @@ from containers.engines.types import (
     ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, NetworkInterface,
     SettingsResult,
 )
-from containers.exceptions import (
+from containers.vocabulary import ACTIVE_STATES, validate_name
+from lwp.exceptions import (
     ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, TemplateFailed,
 )
-from containers.vocabulary import ACTIVE_STATES, validate_name
 
 @dataclasses.dataclass
 class _Container:

@@ -7,7 +7,8 @@ online, which bridges exist, whether swap can be limited.
 import re
 from typing import Protocol
 
-from containers.exceptions import InvalidInput
+from lwp.exceptions import InvalidInput
+from lwp.flags import parse_flag
 
 MIN_MEMORY = 16 << 20  # below this a busybox container cannot even start
 MAX_DELAY = 86400
@@ -71,17 +72,6 @@ def _as_int(value, field, errors, low, high):
     return number
 
 
-def _as_bool(value):
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError
-
-
 def parse_cpu_list(text):
     """'0-2,5' -> {0, 1, 2, 5}; ValueError when it is not a cpuset list."""
     if not _CPU_LIST.fullmatch(text):
@@ -138,7 +128,7 @@ def validate(changes, *, current, host):
         clean["cpu_shares"] = None if raw in (None, "") else _as_int(raw, "cpu_shares", errors, *CPU_SHARES_RANGE)
     if "autostart" in changes:
         try:
-            clean["autostart"] = _as_bool(changes["autostart"])
+            clean["autostart"] = parse_flag(changes["autostart"])
         except ValueError:
             errors["autostart"] = "must be true or false"
     for field in ("start_delay", "start_order"):

@@ -3,8 +3,8 @@
 import pytest
 
 from containers.engines.lxc import container_ops
-from containers.exceptions import ContainerNotFound
 from containers.tests.lxc_support import lxc_info, wait_for_ipv4
+from lwp.exceptions import ContainerNotFound
 from testing import playground
 
 # Eight full groups: a truncated copy (the old panel cut addresses short) cannot match.

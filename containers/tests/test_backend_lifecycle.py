@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from containers.exceptions import (
+from lwp.exceptions import (
     ContainerExists, InvalidInput, InvalidName, InvalidState, TemplateFailed,
 )
 from containers.tests.lxc_support import (

@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from containers.engines.lxc.locks import ContainerLocks
-from containers.exceptions import ContainerBusy, ContainerNotFound, TemplateFailed
 from containers.tests.lxc_support import adhoc, new_name, run_python, write_template
+from lwp.exceptions import ContainerBusy, ContainerNotFound, TemplateFailed
 
 __all__ = ["adhoc"]
 

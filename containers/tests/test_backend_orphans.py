@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from containers.engines.lxc.deadline import run_with_deadline
 from containers.engines.lxc.container_ops import wait_until
-from containers.exceptions import LXCTimeout
+from containers.engines.lxc.deadline import run_with_deadline
 from containers.tests.campaign_support import call_json
 from containers.tests.lxc_support import adhoc, new_name, process_gone, run_python, write_template
 from containers.tests.test_server_restart import holders, listening_inode, port_is_free
+from lwp.exceptions import LXCTimeout
 from testing.playground import LiveServer
 
 __all__ = ["adhoc"]

@@ -4,8 +4,8 @@ import signal
 
 import pytest
 
-from containers.exceptions import InvalidInput, InvalidState, LXCError
 from containers.tests.lxc_support import elapsed, set_raw_config
+from lwp.exceptions import InvalidInput, InvalidState, LXCError
 
 
 def test_start_of_a_stopped_container_runs_it(backend, make_container):
@@ -104,7 +104,7 @@ def test_action_in_the_wrong_state_is_refused_naming_the_state(backend, make_con
         backend.freeze(name)
     with pytest.raises(InvalidState, match=state) as refusal:
         getattr(backend, action)(name)
-    assert refusal.value.status == 409
+    assert refusal.value.code == "invalid_state"
     assert backend.state(name) == state
 
 

@@ -9,12 +9,12 @@ import pytest
 
 from containers.engines.lxc.deadline import run_with_deadline
 from containers.vocabulary import BROKEN
-from containers.exceptions import (
-    BrokenConfig, ContainerBusy, ContainerExists, InvalidState, LXCError, LXCTimeout,
-)
 from containers.tests.lxc_support import (
     adhoc, elapsed, leaves_nothing, listed, new_name, process_gone, run_python, set_raw_config,
     write_template,
+)
+from lwp.exceptions import (
+    BrokenConfig, ContainerBusy, ContainerExists, InvalidState, LXCError, LXCTimeout,
 )
 
 __all__ = ["adhoc"]
@@ -52,7 +52,7 @@ def test_broken_config_is_listed_as_broken_next_to_healthy_ones(backend, make_co
 def test_broken_container_gives_a_typed_error(backend, broken, call):
     with pytest.raises(BrokenConfig, match="configuration") as failure:
         getattr(backend, call)(broken)
-    assert failure.value.status == 409
+    assert failure.value.code == "broken_config"
     assert backend.exists(broken)
 
 
@@ -98,7 +98,7 @@ def test_operation_on_a_container_locked_by_another_process_waits_then_is_busy(b
     try:
         took, result = elapsed(backend.start, name)
         assert isinstance(result, ContainerBusy), result
-        assert "busy" in str(result) and result.status == 409
+        assert "busy" in str(result) and result.code == "busy"
         assert backend.lock_wait <= took < backend.lock_wait + 1.5
         assert backend.state(name) == "STOPPED"  # reads do not wait for the lock
         assert backend.locks.is_held(name)
@@ -165,7 +165,7 @@ WITHOUT_LXC = """
 import json, sys
 sys.modules["lxc"] = None  # `import lxc` now fails as on a host without python3-lxc
 from containers.engines.lxc.engine import LXCEngine
-from containers.exceptions import LXCUnavailable
+from lwp.exceptions import LXCUnavailable
 backend = LXCEngine({lxcpath!r}, lock_dir={lock_dir!r})
 default = LXCEngine(None, lock_dir={lock_dir!r})
 calls = {{
@@ -179,7 +179,7 @@ for what, call in calls.items():
         call()
         outcome[what] = "no error"
     except LXCUnavailable as exc:
-        outcome[what] = [exc.code, exc.status, str(exc)]
+        outcome[what] = [exc.code, str(exc)]
 print(json.dumps(outcome))
 """
 
@@ -190,8 +190,8 @@ def test_backend_without_liblxc_says_lxc_unavailable(backend, tmp_path):
     assert probe.returncode == 0, err
     outcome = json.loads(out)
     assert set(outcome) == {"list", "info", "start", "create", "host", "lxcpath"}
-    for code, status, message in outcome.values():
-        assert (code, status) == ("lxc_unavailable", 503)
+    for code, message in outcome.values():
+        assert code == "lxc_unavailable"
         assert "python3-lxc" in message
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from containers.engines.lxc import host, settings_keys
 from containers.engines.types import ContainerSettings
-from containers.exceptions import InvalidInput
 from containers.tests.lxc_support import raw_container
+from lwp.exceptions import InvalidInput
 from testing import playground
 
 MIB = 1 << 20

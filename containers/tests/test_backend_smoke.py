@@ -2,7 +2,7 @@
 
 import pytest
 
-from containers.exceptions import ContainerNotFound, InvalidState
+from lwp.exceptions import ContainerNotFound, InvalidState
 
 
 def test_created_container_is_listed_stopped(backend, make_container):

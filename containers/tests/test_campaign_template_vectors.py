@@ -20,7 +20,7 @@ import uuid
 
 import pytest
 
-from containers.exceptions import LWPError
+from lwp.exceptions import LWPError
 from testing.api import assert_error
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 from containers.engines.base import OVERLAY_STORE, Capabilities, ContainerEngine
 from containers.engines.fake import FakeEngine
 from containers.engines.types import ContainerInfo, ContainerSettings, CreateResult, HostInfo, SettingsResult
-from containers.exceptions import (
+from lwp.exceptions import (
     ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState,
 )
 from testing import playground

@@ -114,6 +114,21 @@ def test_bad_settings_show_beside_their_fields(client, users, fake_container, fa
     assert fake_engine.get_settings(name).memory_limit is None
 
 
+def test_refused_settings_read_the_container_once_each(client, users, fake_container, fake_engine, monkeypatch):
+    # Each read forks a liblxc child on the real engine: the refused POST reads the settings,
+    # tries the update, and reads the figures for the page it shows again, once each.
+    name = fake_container("once")
+    client.force_login(users.dave)
+    calls = []
+    for method in ("info", "get_settings", "update_settings"):
+        real = getattr(fake_engine, method)
+        monkeypatch.setattr(fake_engine, method,
+                            lambda *a, _real=real, _m=method, **k: calls.append(_m) or _real(*a, **k))
+    response = client.post(url("settings", name), base_settings(memory_limit="1K"))
+    assert response.status_code == 400 and "memory_limit" in response.context["settings_form"].errors
+    assert sorted(calls) == ["get_settings", "info", "update_settings"]
+
+
 def test_out_of_range_number_is_refused_by_the_form(client, users, fake_container):
     name = fake_container("range")
     client.force_login(users.dave)

@@ -1,7 +1,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from lwp.api import RefuseUnknownFields, TextField
+from lwp.api.fields import RefuseUnknownFields, TextField
 from tokens.models import TOKEN_MAX_LENGTH, TOKEN_MIN_LENGTH, is_valid_token_text
 
 

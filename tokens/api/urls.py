@@ -3,7 +3,7 @@ covers the trailing-slash form (the view strips a slash that is not part of a to
 
 from django.urls import path
 
-from lwp.api import both_slashes
+from lwp.api.routing import both_slashes
 from tokens.api.views import TokenViewSet
 
 app_name = "tokens-api"

@@ -5,8 +5,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.response import Response
 
-from lwp.api import ApiViewMixin
-from lwp.api_schema import errors
+from lwp.api.schema import errors
+from lwp.api.views import ApiViewMixin
+from lwp.exceptions import TokenExists, TokenNotFound
 from tokens import services, throttle
 from tokens.api.serializers import TokenCreatedSerializer, TokenCreateSerializer
 from tokens.models import Token
@@ -32,7 +33,7 @@ class TokenViewSet(ApiViewMixin, viewsets.ViewSet):
             token, raw_token = services.issue_token(
                 user=request.user, raw_token=params.get("token"), description=params.get("description", ""),
                 read_only=params["read_only"], expires=params.get("expires"), issuer=issuer)
-        except services.TokenExists:
+        except TokenExists:
             throttle.record_failure(request, username=username)  # a 409 confirmed a guessed token
             raise
         body = {"status": "ok", "id": token.pk, "description": token.description,
@@ -53,7 +54,7 @@ class TokenViewSet(ApiViewMixin, viewsets.ViewSet):
     def destroy(self, request, token):
         try:
             services.revoke_token(raw_token=token, user=request.user)
-        except services.TokenNotFound:
+        except TokenNotFound:
             if not token.endswith("/"):
                 raise
             # The route's trailing-slash twin: the path converter kept the slash in the token.

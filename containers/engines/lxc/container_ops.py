@@ -2,7 +2,7 @@
 
 Each takes a python3-lxc Container (already opened and checked by LXCEngine),
 checks every boolean liblxc returns, and raises the typed errors of
-containers.exceptions; LXCEngine in engine.py decides locks and deadlines.
+lwp.exceptions; LXCEngine in engine.py decides locks and deadlines.
 """
 
 import contextlib
@@ -14,8 +14,8 @@ from containers.engines.base import require_action
 from containers.engines.lxc import settings_keys
 from containers.engines.settings import parse_size
 from containers.engines.types import ContainerInfo, ContainerSettings, NetworkInterface
-from containers.exceptions import InvalidInput, LXCError
 from containers.vocabulary import ACTIVE_STATES
+from lwp.exceptions import InvalidInput, LXCError
 
 FREEZE_TIMEOUT = 15
 WAIT_STATE_TIMEOUT = 10

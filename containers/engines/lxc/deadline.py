@@ -36,7 +36,7 @@ import struct
 import tempfile
 import time
 
-from containers.exceptions import LWPError, LXCError, LXCTimeout
+from lwp.exceptions import LWPError, LXCError, LXCTimeout
 
 _OUTPUT_TAIL_BYTES = 4096
 _HEADER = struct.Struct("!Q")

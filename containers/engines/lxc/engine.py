@@ -22,11 +22,11 @@ from containers.engines.lxc.container_ops import (
 from containers.engines.lxc.deadline import run_with_deadline
 from containers.engines.lxc.locks import ContainerLocks
 from containers.engines.types import ContainerSummary, CreateResult, HostInfo, SettingsResult
-from containers.exceptions import (
+from containers.vocabulary import ACTIVE_STATES, BROKEN, validate_name
+from lwp.exceptions import (
     BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, LXCError, LXCUnavailable,
     TemplateFailed,
 )
-from containers.vocabulary import ACTIVE_STATES, BROKEN, validate_name
 
 CONFIG_TEXT_LIMIT = 256 * 1024
 

@@ -8,7 +8,7 @@ import hashlib
 import os
 import time
 
-from containers.exceptions import ContainerBusy
+from lwp.exceptions import ContainerBusy
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,7 +9,7 @@ of options and value shapes; a template not listed here takes none.
 
 import re
 
-from containers.exceptions import InvalidInput
+from lwp.exceptions import InvalidInput
 
 # A plain word: a distribution, release, architecture or variant name ("bookworm", "22.04", "amd64").
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from containers.exceptions import LWPError
+from lwp.exceptions import LWPError
 from tokens import services
 from tokens.models import TOKEN_MAX_LENGTH, TOKEN_MIN_LENGTH, is_valid_token_text
 

@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 from containers import services
 from containers.filtersets import STATE_CHOICES
 from containers.vocabulary import POWER_ACTIONS
-from lwp.api import ApiViewMixin
-from lwp.api_schema import errors
+from lwp.api.schema import errors
+from lwp.api.views import ApiViewMixin
 from tokens.models import Token
 
 API_VERSION = "1"

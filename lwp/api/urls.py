@@ -2,8 +2,8 @@
 
 from django.urls import include, path
 
-from lwp.api import both_slashes
-from lwp.api_views import DocsView, IndexView, SchemaView
+from lwp.api.routing import both_slashes
+from lwp.api.index import DocsView, IndexView, SchemaView
 
 urlpatterns = [
     path("", IndexView.as_view(), name="api-index"),
