@@ -106,7 +106,7 @@ class CloneForm(PanelForm):
 
     def __init__(self, *args, stores=(), **kwargs):
         super().__init__(*args, **kwargs)
-        labels = {"overlay": "overlay (snapshot clone)"}
+        labels = {"overlay": "overlay (a copy-on-write clone)"}
         self.fields["store"].choices = [("", "same as the source")] + [(s, labels.get(s, s)) for s in stores]
 
 

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from containers import hostcheck
 from containers.engines import get_engine
 from containers.engines.types import ContainerInfo, ContainerSettings, ContainerSummary
 from containers.models import Container
@@ -279,6 +278,6 @@ def get_host_info(*, user):
 
 
 def check_host(*, user):
-    """What lxc-checkconfig checks that matters to the panel (containers/hostcheck.py)."""
+    """What the engine says this host needs for containers (for liblxc: what lxc-checkconfig checks)."""
     require_permission(user, VIEW)
-    return hostcheck.run_checks()
+    return get_engine().host_checks()

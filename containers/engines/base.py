@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from containers.engines.types import (
-    ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, SettingsResult,
+    CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, SettingsResult,
 )
 from containers.vocabulary import MAX_STOP_TIMEOUT, allowed_actions
 from lwp.exceptions import InvalidInput, InvalidState
@@ -143,6 +143,9 @@ class ContainerEngine(Protocol):
     # ----- host -----------------------------------------------------------------------
 
     def host_info(self) -> HostInfo: ...
+
+    def host_checks(self) -> list[CheckGroup]:
+        """What this host needs for containers, checked (ok, warning, missing), each with a hint."""
 
 
 # ----- rules every engine applies ------------------------------------------------------

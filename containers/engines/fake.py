@@ -15,8 +15,7 @@ from containers.engines import settings as settings_rules
 from containers.engines.base import OVERLAY_STORE, Capabilities, check_choice, require_action, stop_grace
 from containers.engines.lxc import template_args
 from containers.engines.types import (
-    ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, NetworkInterface,
-    SettingsResult,
+    Check, CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, NetworkInterface, OK, SettingsResult,
 )
 from containers.vocabulary import ACTIVE_STATES, validate_name
 from lwp.exceptions import (
@@ -267,6 +266,9 @@ class FakeEngine:
             return SettingsResult(settings=wanted, changed=changed, restart_needed=restart_needed)
 
     # ----- host -----------------------------------------------------------------------
+
+    def host_checks(self):
+        return [CheckGroup("Fake host", [Check("in-memory containers", OK, "always available")])]
 
     def host_info(self):
         return HostInfo(hostname="fake-host", kernel="6.1.0-fake", lxc_version=None, cgroup_version=2,

@@ -122,3 +122,31 @@ class HostInfo:
 class CreateResult:
     name: str
     output: str  # the tail of the template's or clone's output
+
+
+# ----- host checks: what a host needs for containers, each with a hint to fix it ---------
+
+OK, WARNING, MISSING = "ok", "warning", "missing"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+    hint: str = ""
+
+    @property
+    def ok(self):
+        return self.status == OK
+
+
+@dataclass(frozen=True)
+class CheckGroup:
+    title: str
+    checks: list
+
+    @property
+    def status(self):
+        statuses = {c.status for c in self.checks}
+        return MISSING if MISSING in statuses else WARNING if WARNING in statuses else OK

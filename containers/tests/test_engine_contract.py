@@ -10,7 +10,9 @@ import pytest
 
 from containers.engines.base import OVERLAY_STORE, Capabilities, ContainerEngine
 from containers.engines.fake import FakeEngine
-from containers.engines.types import ContainerInfo, ContainerSettings, CreateResult, HostInfo, SettingsResult
+from containers.engines.types import (
+    MISSING, OK, WARNING, CheckGroup, ContainerInfo, ContainerSettings, CreateResult, HostInfo, SettingsResult,
+)
 from lwp.exceptions import (
     ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState,
 )
@@ -332,3 +334,11 @@ def test_host_info_gives_the_host_facts(engine):
     assert facts.cpus >= 1 and facts.memory_total > facts.memory_used >= 0
     assert facts.cgroup_version in (1, 2) and facts.hostname
     assert facts.disk_total >= facts.disk_free
+
+
+def test_host_checks_are_groups_of_named_checks_each_with_a_hint_when_not_ok(engine):
+    groups = engine.host_checks()
+    assert groups and all(isinstance(group, CheckGroup) and group.checks for group in groups)
+    for check in (check for group in groups for check in group.checks):
+        assert check.name and check.status in (OK, WARNING, MISSING)
+        assert check.ok or check.hint, check

@@ -2,7 +2,8 @@
 
 import pytest
 
-from containers import hostcheck
+from containers.engines.lxc import host_checks
+from containers.engines.types import MISSING, OK
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +25,18 @@ def test_page_lists_namespaces_cgroups_bridge_and_lxc_net(client, users):
 
 
 def test_this_host_has_the_namespaces_lxc_needs():
-    namespaces = hostcheck.check_namespaces()
+    namespaces = host_checks.check_namespaces()
     assert all(check.ok for check in namespaces.checks if check.name.endswith("namespace"))
 
 
 def test_a_missing_bridge_is_marked_with_a_hint(bridge):
-    missing = hostcheck.check_bridge("lwp-no-such-br")
-    assert missing.status == hostcheck.MISSING
+    missing = host_checks.check_bridge("lwp-no-such-br")
+    assert missing.status == MISSING
     assert "lxc-net" in missing.checks[0].hint
-    present = hostcheck.check_bridge(bridge.name)
+    present = host_checks.check_bridge(bridge.name)
     assert present.checks[0].ok and present.checks[1].ok
 
 
 def test_dnsmasq_of_a_bridge_is_found_in_proc(bridge):
-    assert hostcheck.check_lxc_net(bridge.name).status == hostcheck.OK
-    assert hostcheck.check_lxc_net("lwp-no-such-br").status == hostcheck.MISSING
+    assert host_checks.check_lxc_net(bridge.name).status == OK
+    assert host_checks.check_lxc_net("lwp-no-such-br").status == MISSING

@@ -35,18 +35,23 @@ def start_container(lxc, container):
         container.set_config_item("lxc.log.level", "ERROR")
         # close_fds: the monitor must not inherit the web server's listening socket.
         if not container.start(useinit=False, daemonize=True, close_fds=True):
-            reason = first_error_line(log.read().decode("utf-8", "replace"))
+            reason = telling_line(log.read().decode("utf-8", "replace"))
             raise LXCError(f"liblxc could not start {container.name!r}" + (f": {reason}" if reason else ""))
     _wait_for(container, "RUNNING")
     return container.state
 
 
-def first_error_line(log_text):
-    """The first ERROR of a liblxc log, without its timestamp and source location: the cause."""
-    for line in log_text.splitlines():
-        if " ERROR " in line:
-            return line.split(" - ")[-1].strip()[:300]
-    return ""
+def telling_line(output):
+    """The line of liblxc's log or a template's output that says why, for an error message.
+
+    liblxc's first ERROR (the cause; later ones are consequences), else the first line that
+    mentions an error, else the last line; without liblxc's timestamp and source location.
+    """
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    chosen = (next((line for line in lines if " ERROR " in line), None)
+              or next((line for line in lines if "error" in line.lower()), None)
+              or (lines[-1] if lines else ""))
+    return chosen.split(" - ")[-1].strip()[:300]
 
 
 def stop_container(container, grace, force):

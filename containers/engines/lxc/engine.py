@@ -14,10 +14,10 @@ import shutil
 
 from containers.engines import settings as settings_rules
 from containers.engines.base import OVERLAY_STORE, Capabilities, check_choice, require_action, stop_grace
-from containers.engines.lxc import host, settings_keys, template_args
+from containers.engines.lxc import host, host_checks, settings_keys, template_args
 from containers.engines.lxc.container_ops import (
     FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
-    read_settings, start_container, stop_container, unfreeze_container, write_config_items,
+    read_settings, start_container, stop_container, telling_line, unfreeze_container, write_config_items,
 )
 from containers.engines.lxc.deadline import run_with_deadline
 from containers.engines.lxc.locks import ContainerLocks
@@ -46,19 +46,11 @@ def load_lxc():
     return lxc
 
 
-def _last_error_line(output):
-    """The most telling line of liblxc's log output, for an error message."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    errors = [line for line in lines if " ERROR " in line or "error" in line.lower()]
-    chosen = (errors or lines or [""])[0 if errors else -1]
-    return chosen.split(" - ", 1)[-1][:300]
-
-
 def _with_reason(error):
     """Append liblxc's own explanation (from its captured log output) to a bare LXCError."""
     if not error.output or isinstance(error, TemplateFailed):
         return error
-    reason = _last_error_line(error.output)
+    reason = telling_line(error.output)
     if not reason or reason in error.message:
         return error
     return type(error)(f"{error.message}: {reason}", error.fields, error.output)
@@ -295,7 +287,7 @@ class LXCEngine:
             if not succeeded or not self.exists(name):
                 self._remove_leftovers(name, holding=held)
                 # liblxc logs nothing unless asked: a failed clone often says nothing at all.
-                reason = _last_error_line(output) or "liblxc gave no reason (see the host's LXC log)"
+                reason = telling_line(output) or "liblxc gave no reason (see the host's LXC log)"
                 raise TemplateFailed(f"{what} failed for {name!r}: {reason}", output=output)
         return CreateResult(name=name, output=output)
 
@@ -398,6 +390,9 @@ class LXCEngine:
         return Capabilities(freeze=True, overlay_clone=host.overlay_available(), raw_config=True,
                             template_arguments=True, kernel_memory=kmem,
                             swap_limit=host.swap_accounting_available())
+
+    def host_checks(self):
+        return host_checks.run_checks()
 
     def host_info(self):
         lxc = load_lxc()

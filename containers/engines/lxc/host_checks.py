@@ -1,18 +1,19 @@
-"""The host page's checks: what lxc-checkconfig checks that matters to the panel.
+"""The host page's checks for a liblxc host: what lxc-checkconfig checks that matters to the panel.
 
-Read from /proc and /sys only: no liblxc, no command. Each check says ok, warning
+Built on the engine's own probes (host.py); read from /proc and /sys only: no liblxc, no command. Each check says ok, warning
 (the panel works, a feature does not) or missing (containers cannot run as set up),
 with a hint to fix it.
 """
 
-from dataclasses import dataclass
 from pathlib import Path
 
-OK, WARNING, MISSING = "ok", "warning", "missing"
+from containers.engines.lxc import host
+from containers.engines.types import MISSING, OK, WARNING, Check, CheckGroup
+
 LXC_BRIDGE = "lxcbr0"  # the bridge lxc-net brings up and /etc/lxc/default.conf links to
 PROC = Path("/proc")
 SYS = Path("/sys")
-CGROUP_ROOT = SYS / "fs" / "cgroup"
+CGROUP_ROOT = host.CGROUP_ROOT
 IFF_UP = 0x1
 
 NAMESPACES = (
@@ -29,42 +30,11 @@ CONTROLLERS = {1: ("memory", "cpu", "cpuset", "pids", "devices", "freezer"),
                2: ("memory", "cpu", "cpuset", "pids")}
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: str
-    detail: str
-    hint: str = ""
-
-    @property
-    def ok(self):
-        return self.status == OK
-
-
-@dataclass(frozen=True)
-class CheckGroup:
-    title: str
-    checks: list
-
-    @property
-    def status(self):
-        statuses = {c.status for c in self.checks}
-        return MISSING if MISSING in statuses else WARNING if WARNING in statuses else OK
-
-
 def _read(path):
     try:
         return Path(path).read_text()
     except OSError:
         return None
-
-
-def cgroup_version():
-    for line in (_read(PROC / "self" / "mounts") or "").splitlines():
-        fields = line.split()
-        if len(fields) > 2 and fields[1] == str(CGROUP_ROOT):
-            return 2 if fields[2] == "cgroup2" else 1
-    return 1
 
 
 def enabled_controllers(version):
@@ -93,7 +63,7 @@ def check_namespaces():
 
 
 def check_cgroups():
-    version = cgroup_version()
+    version = host.cgroup_version()
     mounted = (CGROUP_ROOT / ("cgroup.controllers" if version == 2 else "")).exists()
     checks = [Check("cgroup hierarchy", OK if mounted else MISSING,
                     f"cgroup v{version} at {CGROUP_ROOT}" + ("" if version == 2 else " (legacy or hybrid)"),
@@ -109,9 +79,7 @@ def check_cgroups():
         checks.append(Check("freezer", OK if freeze else WARNING,
                             "cgroup.freeze available" if freeze else "no cgroup.freeze found",
                             "" if freeze else "freeze needs kernel 5.2 or later"))
-        swap = any(CGROUP_ROOT.glob("*/memory.swap.max"))
-    else:
-        swap = (CGROUP_ROOT / "memory" / "memory.memsw.limit_in_bytes").exists()
+    swap = host.swap_accounting_available()
     checks.append(Check("swap accounting", OK if swap else WARNING,
                         "swap limits can be set" if swap else "the swap limit setting is unavailable",
                         "" if swap else "boot with swapaccount=1 (GRUB_CMDLINE_LINUX in /etc/default/grub)"))
@@ -130,7 +98,7 @@ def _has_route(name):
 
 
 def check_bridge(bridge=LXC_BRIDGE):
-    exists = (SYS / "class" / "net" / bridge / "bridge").is_dir()
+    exists = host.is_bridge(bridge)
     fix = "systemctl start lxc-net (or sh bin/lwp-run, which brings it up)"
     checks = [Check(f"bridge {bridge}", OK if exists else MISSING,
                     "exists" if exists else "no such bridge", "" if exists else fix)]
@@ -179,14 +147,14 @@ def check_misc():
     status = _read(PROC / "self" / "status") or ""
     seccomp = "Seccomp:" in status
     caps = (PROC / "sys" / "kernel" / "cap_last_cap").exists()
-    overlay = "overlay" in (_read(PROC / "filesystems") or "").split()
+    overlay = host.overlay_available()
     return CheckGroup("Kernel features", [
         Check("seccomp", OK if seccomp else WARNING, "available" if seccomp else "not in this kernel",
               "" if seccomp else "LXC's default seccomp policy needs CONFIG_SECCOMP"),
         Check("capabilities", OK if caps else MISSING, "available" if caps else "not reported",
               "" if caps else "use a kernel with file capabilities"),
         Check("overlay filesystem", OK if overlay else WARNING,
-              "snapshot clones possible" if overlay else "snapshot clones unavailable",
+              "overlay clones possible" if overlay else "overlay clones unavailable",
               "" if overlay else "modprobe overlay"),
     ])
 
