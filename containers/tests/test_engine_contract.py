@@ -213,8 +213,8 @@ def test_templates_are_listed_with_what_each_accepts(engine):
 ])
 def test_create_refuses_what_is_not_offered_naming_the_field_and_makes_nothing(engine, kwargs, field):
     name = playground.unique_name("contract")
-    if kwargs["template"] == "local" and "local" not in engine.templates():
-        pytest.skip("no local template here")
+    # The lxc package ships lxc-local and the fake offers it: never skipped, the refusal is the point.
+    assert kwargs["template"] in engine.templates() or kwargs["template"] == "no-such-template"
     with pytest.raises(InvalidInput) as raised:
         engine.create(name, **kwargs)
     assert set(raised.value.fields) == {field}
@@ -269,8 +269,8 @@ def test_cloning_a_missing_source_is_invalid_input_naming_clone(engine):
 
 
 def test_the_source_of_an_overlay_clone_cannot_be_destroyed_before_the_clone(engine, new):
-    if not engine.capabilities().overlay_clone:
-        pytest.skip("this engine offers no overlay clone here")
+    # Both engines offer overlay clones on the hosts LWP is tested on (Debian 12 has overlayfs).
+    assert engine.capabilities().overlay_clone
     source = new()
     name = playground.unique_name("contract")
     engine.clone(source, name, store=OVERLAY_STORE)
