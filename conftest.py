@@ -13,6 +13,24 @@ from testing import playground
 
 pytest_plugins = ["testing.api"]  # users, tokens and callers for the API tests
 
+# The tests bin/lwp-test runs a second time on PostgreSQL (`-m postgres`): those whose queries,
+# ordering, constraints and transactions depend on the database, and the check of what the
+# database stores. Paths from the repo root, as prefixes; one that does not exist (yet) selects nothing.
+POSTGRES_TESTS = ("tokens/", "containers/tests/test_api_", "containers/tests/test_campaign_leaks.py",
+                  "operations/tests/")
+
+
+def pytest_report_header(config):
+    """Which database this run tests on (bin/lwp-test runs on two)."""
+    database = settings.DATABASES["default"]
+    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['HOST']}".rstrip()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.relative_to(config.rootpath).as_posix().startswith(POSTGRES_TESTS):
+            item.add_marker(pytest.mark.postgres)
+
 
 def pytest_unconfigure(config):
     """Remove the run's containers and its private dirs, whatever the tests did."""
@@ -111,6 +129,6 @@ def live_app(django_db_setup, django_db_blocker, backend):
 
     Tests that use it must use `transactional_db` so their rows are visible to it.
     """
-    server = playground.LiveServer(database_file=settings.DATABASES["default"]["NAME"]).start()
+    server = playground.LiveServer().start()
     yield server
     server.stop()

@@ -279,8 +279,8 @@ def main(argv=None):
 
         backend = LXCEngine(str(workspace.lxcpath), lock_dir=settings.LWP_LOCK_DIR)
         bridge = playground.PrivateBridge(workspace.root).up()
-        server = playground.LiveServer(database_file=workspace.database, workers=None,
-                                    settings_module="lwp.settings", log_dir=workspace.root).start()
+        server = playground.LiveServer(database_url=f"sqlite:///{workspace.database}", workers=None,
+                                       settings_module="lwp.settings", log_dir=workspace.root).start()
         fleet = Fleet(backend, bridge)
         results = []
         for size in args.sizes:

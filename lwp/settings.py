@@ -8,7 +8,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -69,7 +69,10 @@ def persistent_secret(path):
 
 
 def database_from_url(url):
-    """DATABASE_URL: sqlite:///ABSOLUTE/PATH or postgres[ql]://user:pass@host:port/name."""
+    """DATABASE_URL: sqlite:///ABSOLUTE/PATH or postgres[ql]://user:pass@host:port/name.
+
+    No host means PostgreSQL's default Unix socket; `?host=/socket/dir` names another (libpq's form).
+    """
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path)
@@ -84,12 +87,15 @@ def database_from_url(url):
             port = parts.port
         except ValueError:
             raise ImproperlyConfigured(f"DATABASE_URL={url!r} has a bad port") from None
+        query = parse_qs(parts.query, keep_blank_values=True)
+        if set(query) - {"host"}:  # silently dropping e.g. sslmode=require would be worse
+            raise ImproperlyConfigured(f"DATABASE_URL={url!r}: only the `host` parameter is supported")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
+            "HOST": query.get("host", [parts.hostname or ""])[-1],
             "PORT": str(port or ""),
             "CONN_MAX_AGE": 60,
         }

@@ -113,16 +113,39 @@ def free_port():
         return sock.getsockname()[1]
 
 
-class LiveServer:
-    """The app served by gunicorn exactly as bin/lwp-run serves it, on a loopback port."""
+def database_url_of(database):
+    """The DATABASE_URL (as lwp.settings reads it) of a Django DATABASES entry."""
+    from urllib.parse import quote, urlencode  # noqa: PLC0415
 
-    def __init__(self, *, database_file, workers=2, extra_env=None, settings_module="testing.settings",
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"sqlite://{quote(str(database['NAME']))}"  # an absolute path: sqlite:///var/...
+    user = quote(database["USER"], safe="")
+    if database["PASSWORD"]:
+        user += ":" + quote(database["PASSWORD"], safe="")
+    host = database["HOST"]
+    on_socket = host.startswith("/")  # a Unix socket dir goes in ?host=, as lwp.settings reads it
+    port = f":{database['PORT']}" if database["PORT"] else ""
+    query = "?" + urlencode({"host": host}) if on_socket else ""
+    return f"postgres://{user}@{'' if on_socket else host}{port}/{quote(database['NAME'], safe='')}{query}"
+
+
+class LiveServer:
+    """The app served by gunicorn exactly as bin/lwp-run serves it, on a loopback port.
+
+    It opens the test database unless given another DATABASE_URL.
+    """
+
+    def __init__(self, *, database_url=None, workers=2, extra_env=None, settings_module="testing.settings",
                  log_dir=None, port=None):
+        from django.conf import settings  # noqa: PLC0415 - Django is set up only in the tests
+
+        # By now pytest-django has set the test database's NAME: the server shares it with the tests.
         self.port = port or free_port()  # a port: serve again where a stopped server was
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module,
                         LWP_BIND=f"127.0.0.1:{self.port}",
-                        DATABASE_URL=f"sqlite:///{database_file}", **(extra_env or {}))
+                        DATABASE_URL=database_url or database_url_of(settings.DATABASES["default"]),
+                        **(extra_env or {}))
         if workers:  # None: as many as bin/lwp-run starts
             self.env["LWP_WORKERS"] = str(workers)
         else:

@@ -23,5 +23,8 @@ from lwp.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests
 
-# A file, not memory: live servers started by tests (gunicorn) open the same database.
-DATABASES["default"]["TEST"] = {"NAME": os.path.join(_run_dir, "test.sqlite3")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory: live servers started by tests (gunicorn) open the same database.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(_run_dir, "test.sqlite3")}
+# On PostgreSQL (DATABASE_URL, see bin/lwp-test) pytest-django creates test_<NAME> and drops it
+# at the end; live servers (testing.playground.LiveServer) open that same database.

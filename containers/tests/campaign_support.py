@@ -8,8 +8,6 @@ import os
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from django.conf import settings
-
 from testing import playground
 
 HTTP_TIMEOUT = 120
@@ -21,7 +19,7 @@ ALL_STATES = SETTLED_STATES | {"STARTING", "STOPPING", "ABORTING", "FREEZING", "
 @contextlib.contextmanager
 def live_server(**kwargs):
     """A gunicorn server on the test database, stopped at the end whatever happened."""
-    server = playground.LiveServer(database_file=settings.DATABASES["default"]["NAME"], **kwargs)
+    server = playground.LiveServer(**kwargs)
     server.start()
     try:
         yield server

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from containers.engines.lxc.container_ops import wait_until
 from containers.engines.lxc.deadline import run_with_deadline
@@ -253,8 +252,7 @@ def test_killed_server_worker_during_a_hanging_create_leaves_no_process_no_lock_
     template_pid = tmp_path / "template.pid"
     write_template(templates, "hang", f'echo $$ > "{template_pid}"\nexec sleep 3600\n')
     name = new_name(adhoc, "orphan")
-    server = LiveServer(database_file=settings.DATABASES["default"]["NAME"],
-                        extra_env={"LWP_TEMPLATES_DIR": str(templates), "LWP_TEMPLATES": "busybox,hang"})
+    server = LiveServer(extra_env={"LWP_TEMPLATES_DIR": str(templates), "LWP_TEMPLATES": "busybox,hang"})
     server.start()
     create = []
     try:

@@ -9,7 +9,6 @@ import ssl
 from html.parser import HTMLParser
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from containers.tests.campaign_support import call, live_server
@@ -95,7 +94,7 @@ def test_api_docs_load_their_start_up_script_as_a_file_and_only_widen_styles(cli
 def test_over_https_cookies_are_secure_and_hsts_is_sent(monkeypatch, users):
     # The server's certificate is self-signed: this process's own readiness probe skips checking it.
     monkeypatch.setattr(ssl, "_create_default_https_context", ssl._create_unverified_context)
-    server = playground.LiveServer(database_file=settings.DATABASES["default"]["NAME"], extra_env={"LWP_TLS": "on"})
+    server = playground.LiveServer(extra_env={"LWP_TLS": "on"})
     server.url = server.url.replace("http://", "https://")
     server.start(timeout=60)
     try:

@@ -12,7 +12,6 @@ import socket
 import urllib.request
 
 import pytest
-from django.conf import settings
 
 from containers.tests.lxc_support import run_python
 from testing.playground import LiveServer
@@ -98,8 +97,7 @@ def test_panel_restarts_on_its_port_while_a_container_it_started_runs(backend, m
                                                                       make_token):
     token = make_token(users.dave)
     name = make_container()
-    database = settings.DATABASES["default"]["NAME"]
-    first = LiveServer(database_file=database).start()
+    first = LiveServer().start()
     try:
         assert api(first.url, "POST", name, token, {"action": "start"})["state"] == "RUNNING"
         inode = listening_inode(first.port)
@@ -111,7 +109,7 @@ def test_panel_restarts_on_its_port_while_a_container_it_started_runs(backend, m
     assert port_is_free(first.port)
     assert backend.state(name) == "RUNNING"
 
-    again = LiveServer(database_file=database, port=first.port).start()
+    again = LiveServer(port=first.port).start()
     try:
         assert again.url == first.url
         assert api(again.url, "GET", name, token)["state"] == "RUNNING"
