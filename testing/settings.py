@@ -25,3 +25,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast use
 
 # A file, not memory: live servers started by tests (gunicorn) open the same database.
 DATABASES["default"]["TEST"] = {"NAME": os.path.join(_run_dir, "test.sqlite3")}
+
+# In-process tests run each queued job inside the request that queues it (django-tasks'
+# ImmediateBackend): the code path is the worker's, without a process to start. Live servers
+# (testing.playground.LiveServer) use the database queue with a real worker beside them.
+if os.environ.get("LWP_TEST_TASKS", "immediate") == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
