@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class ContainersConfig(AppConfig):
     name = "containers"
     verbose_name = "Containers"
+
+    def ready(self):
+        # Registers the container jobs (create, clone, destroy) the worker runs.
+        from containers import services  # noqa: F401, PLC0415

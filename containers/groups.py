@@ -8,3 +8,9 @@ GROUPS = {
     "operators": ["view_container", "change_container"],
     "administrators": ["view_container", "change_container", "add_container", "delete_container"],
 }
+
+# What the groups hold of the operations app's permissions (its own migration gives them):
+# administrators see the whole audit log and may cancel anyone's operation.
+OPERATIONS_GROUPS = {
+    "administrators": ["view_event", "change_operation"],
+}

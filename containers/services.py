@@ -5,6 +5,7 @@ Container model, calls the container engine (containers.engines.get_engine(), a
 ContainerEngine), and records what the panel owns.
 """
 
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -15,8 +16,10 @@ from django.utils import timezone
 from containers.engines import get_engine
 from containers.engines.types import ContainerInfo, ContainerSettings, ContainerSummary
 from containers.models import Container
-from containers.vocabulary import POWER_ACTIONS
-from lwp.exceptions import ContainerNotFound, InvalidInput, InvalidName, LWPError, PermissionDenied
+from containers.vocabulary import BROKEN, POWER_ACTIONS
+from lwp.exceptions import BrokenConfig, ContainerNotFound, InvalidInput, InvalidName, InvalidState, LWPError, PermissionDenied
+from operations import audit, jobs
+from operations.jobs import job_kind
 
 log = logging.getLogger("lwp.containers")
 
@@ -30,6 +33,14 @@ def require_permission(user, permission):
     if user is None or not user.is_active or not user.has_perm(permission):
         action = permission.split(".")[1].split("_")[0]
         raise PermissionDenied(f"you do not have permission to {action} containers")
+
+
+@dataclass(frozen=True)
+class Done:
+    """A change made right away: its value (a state, settings) and the operation that records it."""
+
+    value: object
+    operation: object
 
 
 @dataclass(frozen=True)
@@ -125,40 +136,107 @@ def _read_or_note(read, problems):
         return None
 
 
-def perform_action(*, name, action, user, timeout=None, force=False):
-    """start / stop / freeze / unfreeze / restart; returns the state the engine reports after it."""
+def perform_action(*, name, action, user, origin=None, timeout=None, force=False):
+    """start / stop / freeze / unfreeze / restart; Done with the state the engine reports after it."""
     if action not in POWER_ACTIONS:
         raise InvalidInput(f"unknown action {str(action)[:40]!r}; use one of {', '.join(POWER_ACTIONS)}",
                            fields={"action": f"must be one of {', '.join(POWER_ACTIONS)}"})
     require_permission(user, CHANGE)
     engine = get_engine()
-    if action == "stop":
-        state = engine.stop(name, timeout=timeout, force=force)
-    elif action == "restart":
-        state = engine.restart(name, timeout=timeout, force=force)
+    if action in ("stop", "restart"):
+        work = functools.partial(getattr(engine, action), name, timeout=timeout, force=force)
     else:
-        state = getattr(engine, action)(name)
+        work = functools.partial(getattr(engine, action), name)
+    state, operation = jobs.run_now(kind=action, container=name, user=user, origin=origin,
+                                    params={"timeout": timeout, "force": force}, work=work)
     log.info("%s: %s by %s -> %s", name, action, user, state)
-    return state
+    return Done(state, operation)
 
 
-def create_container(*, name, template, user, store="dir", extra_args=(), description=""):
-    """Create from a template; returns the engine's CreateResult (with the template output)."""
+def create_container(*, name, template, user, origin=None, store="dir", extra_args=(), description="",
+                     wait=True):
+    """Create from a template in the worker; returns its Operation (finished, with wait).
+
+    Everything the arguments alone can tell is checked here first, so a bad request is
+    refused before any operation exists; the result holds the name and the template's output.
+    """
     require_permission(user, ADD)
     _check_template_offered(template, user)
-    result = get_engine().create(name, template=template, store=store or "dir", args=extra_args,
-                                  trusted=user.is_superuser)
-    _record_creation(name=name, user=user, template=template, description=description)
-    log.info("%s: created from template %s by %s", name, template, user)
-    return result
+    store = store or "dir"
+    args = get_engine().check_create(name, template=template, store=store, args=extra_args,
+                                     trusted=user.is_superuser)
+    params = {"template": template, "store": store, "args": list(args), "trusted": user.is_superuser,
+              "description": description}
+    return jobs.submit(kind="create", container=name, user=user, origin=origin, params=params, wait=wait)
 
 
-def clone_container(*, source, name, user, store=None, description=""):
+def clone_container(*, source, name, user, origin=None, store=None, description="", wait=True):
+    """Clone in the worker; returns its Operation (finished, with wait)."""
     require_permission(user, ADD)
-    result = get_engine().clone(source, name, store=store or None)
-    _record_creation(name=name, user=user, clone_of=source, description=description)
-    log.info("%s: cloned from %s by %s", name, source, user)
-    return result
+    get_engine().check_clone(source, name, store=store or None)
+    params = {"source": source, "store": store or None, "description": description}
+    return jobs.submit(kind="clone", container=name, user=user, origin=origin, params=params, wait=wait)
+
+
+def destroy_container(*, name, user, origin=None, force=False, wait=True):
+    """Destroy (with its snapshots) in the worker; returns its Operation (finished, with wait)."""
+    require_permission(user, DELETE)
+    engine = get_engine()
+    # Refused now rather than in the worker: unknown, broken or running without force.
+    try:
+        state = engine.state(name)
+    except BrokenConfig:
+        if not force:
+            raise
+        state = BROKEN
+    if state not in ("STOPPED", BROKEN) and not force:
+        raise InvalidState(f"container {name!r} is {state}; stop it first or ask for a forced delete")
+    return jobs.submit(kind="destroy", container=name, user=user, origin=origin, params={"force": force},
+                       wait=wait)
+
+
+def _note_target(job):
+    """Remember whether the target existed before the job: an interrupted job undoes only what it made."""
+    params = job.operation.params
+    params["target_existed"] = get_engine().exists(job.operation.container)
+    type(job.operation).objects.filter(pk=job.operation.pk).update(params=params)
+    return params
+
+
+def _undo_make(operation):
+    """After a worker died creating or cloning: remove the container unless it was there before
+    or the panel already recorded it as made."""
+    if operation.params.get("target_existed", True):
+        return
+    name = operation.container
+    if Container.objects.filter(name=name).exists() or not get_engine().exists(name):
+        return
+    get_engine().destroy(name, force=True)
+
+
+@job_kind("create", undo=_undo_make)
+def _create_job(job):
+    params, name = _note_target(job), job.operation.container
+    job.log(f"LWP: creating {name!r} from template {params['template']!r} (store {params['store']})")
+    result = get_engine().create(name, template=params["template"], store=params["store"], args=params["args"],
+                                 trusted=params["trusted"], monitor=job)
+    _record_creation(name=name, user=job.operation.user, template=params["template"],
+                     description=params["description"])
+    job.log(f"LWP: created {name!r}")
+    log.info("%s: created from template %s by %s", name, params["template"], job.operation.username)
+    return {"name": result.name, "output": result.output}
+
+
+@job_kind("clone", undo=_undo_make)
+def _clone_job(job):
+    params, name = _note_target(job), job.operation.container
+    job.log(f"LWP: cloning {params['source']!r} as {name!r}" + (f" (store {params['store']})" if params["store"] else ""))
+    result = get_engine().clone(params["source"], name, store=params["store"], monitor=job)
+    _record_creation(name=name, user=job.operation.user, clone_of=params["source"],
+                     description=params["description"])
+    job.log(f"LWP: cloned {params['source']!r} as {name!r}")
+    log.info("%s: cloned from %s by %s", name, params["source"], job.operation.username)
+    return {"name": result.name, "output": result.output}
 
 
 def _record_creation(*, name, user, template="", clone_of="", description=""):
@@ -168,18 +246,29 @@ def _record_creation(*, name, user, template="", clone_of="", description=""):
     })
 
 
-def destroy_container(*, name, user, force=False):
-    require_permission(user, DELETE)
-    get_engine().destroy(name, force=force, with_snapshots=True)
+@job_kind("destroy")
+def _destroy_job(job):
+    name = job.operation.container
+    job.log(f"LWP: destroying {name!r} and its snapshots" + (" (stopping it first)" if job.operation.params["force"] else ""))
+    get_engine().destroy(name, force=job.operation.params["force"], with_snapshots=True, monitor=job)
     Container.objects.filter(name=name).delete()
-    log.info("%s: destroyed by %s", name, user)
+    job.log(f"LWP: destroyed {name!r}")
+    log.info("%s: destroyed by %s", name, job.operation.username)
+    return {"name": name}
 
 
-def update_container_settings(*, name, user, changes):
-    """Save container settings and/or the description; returns the EditableSettings that now hold,
-    with what changed (the description last) and whether a restart applies the change."""
+def update_container_settings(*, name, user, changes, origin=None):
+    """Save container settings and/or the description; Done with the EditableSettings that now
+    hold, what changed (the description last) and whether a restart applies the change."""
     require_permission(user, CHANGE)
     changes = dict(changes)
+    editable, operation = jobs.run_now(kind="settings", container=name, user=user, origin=origin,
+                                       params={"fields": sorted(changes)},
+                                       work=lambda: _save_settings(name, changes))
+    return Done(editable, operation)
+
+
+def _save_settings(name, changes):
     description = changes.pop("description", None)
     if changes:
         result = get_engine().update_settings(name, changes)
@@ -202,7 +291,7 @@ def names_on_host(*, user):
     return {summary.name for summary in get_engine().list_containers()}
 
 
-def forget_orphaned_metadata(*, names, user):
+def forget_orphaned_metadata(*, names, user, origin=None):
     """Delete the metadata of those `names` whose container is gone; returns the names deleted.
 
     A container destroyed behind the panel's back (lxc-destroy) leaves its row: it would
@@ -211,6 +300,8 @@ def forget_orphaned_metadata(*, names, user):
     require_permission(user, DELETE)
     orphans = sorted(set(names) - names_on_host(user=user))
     Container.objects.filter(name__in=orphans).delete()
+    for name in orphans:
+        audit.record_event(action="container.forget_metadata", target=name, user=user, origin=origin)
     return orphans
 
 

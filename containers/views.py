@@ -23,6 +23,8 @@ from containers import services
 from containers.filtersets import ContainerFilterSet
 from containers.forms import ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, SettingsForm
 from lwp import exceptions
+from operations import audit
+from operations.origin import panel_origin
 
 # Order of the state counts on the dashboard; others follow alphabetically.
 STATE_ORDER = ("RUNNING", "FROZEN", "STOPPED")
@@ -37,6 +39,8 @@ def panel_view(view):
         try:
             return view(request, *args, **kwargs)
         except exceptions.PermissionDenied as exc:
+            if request.method == "POST":
+                audit.record_denial(request=request, origin=panel_origin(request), message=exc.message)
             raise PermissionDenied(exc.message) from None
 
     return wrapper
@@ -124,13 +128,13 @@ def action(request, name):
 def _act_and_report(request, name, verb):
     """Run one power action; its outcome becomes a message (a 403 still stops everything)."""
     try:
-        state = services.perform_action(name=name, action=verb, user=request.user)
+        done = services.perform_action(name=name, action=verb, user=request.user, origin=panel_origin(request))
     except exceptions.PermissionDenied:
         raise
     except exceptions.LWPError as error:
         messages.error(request, f"{name}: {error.message}")
     else:
-        messages.success(request, f"{name}: {verb} done, now {state}")
+        messages.success(request, f"{name}: {verb} done, now {done.value}")
 
 
 @require_POST
@@ -204,13 +208,14 @@ def update_settings(request, name):
     form = SettingsForm(request.POST, initial=SettingsForm.initial_from(current))
     if form.is_valid():
         try:
-            result = services.update_container_settings(name=name, user=request.user, changes=form.changes())
+            done = services.update_container_settings(name=name, user=request.user, changes=form.changes(),
+                                                      origin=panel_origin(request))
         except exceptions.PermissionDenied:
             raise
         except exceptions.LWPError as error:
             report_error(request, error, form)
         else:
-            level, text = _settings_message(name, result.changed, result.restart_needed)
+            level, text = _settings_message(name, done.value.changed, done.value.restart_needed)
             messages.add_message(request, level, text)
             return redirect("containers:detail", name=name)
     return render_detail(request, name, settings_form=form, status=400)
@@ -223,15 +228,15 @@ def clone(request, name):
     if form.is_valid():
         new_name = form.cleaned_data["new_name"]
         try:
-            services.clone_container(source=name, name=new_name, store=form.cleaned_data["store"] or None,
-                                     user=request.user)
+            operation = services.clone_container(source=name, name=new_name, user=request.user,
+                                                 store=form.cleaned_data["store"] or None,
+                                                 origin=panel_origin(request), wait=False)
         except exceptions.PermissionDenied:
             raise
         except exceptions.LWPError as error:
             report_error(request, error, form)
         else:
-            messages.success(request, f"Cloned {name} as {new_name}.")
-            return redirect("containers:detail", name=new_name)
+            return redirect("operations:detail", operation_id=operation.pk)
     return render_detail(request, name, clone_form=form, status=400)
 
 
@@ -241,14 +246,14 @@ def delete(request, name):
     form = DeleteForm(request.POST, container_name=name)
     if form.is_valid():
         try:
-            services.destroy_container(name=name, user=request.user, force=form.cleaned_data["force"])
+            operation = services.destroy_container(name=name, user=request.user, force=form.cleaned_data["force"],
+                                                   origin=panel_origin(request), wait=False)
         except exceptions.PermissionDenied:
             raise
         except exceptions.LWPError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"Deleted {name}.")
-            return redirect("containers:dashboard")
+            return redirect("operations:detail", operation_id=operation.pk)
     return render_detail(request, name, delete_form=form, status=400)
 
 
@@ -261,23 +266,20 @@ def create(request):
     choices = services.creation_choices(user=request.user)
     form = CreateForm(request.POST or None, templates=choices.templates, arguments=choices.arguments,
                       stores=choices.stores)
-    output = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.create_container(name=data["name"], template=data["template"], store=data["store"],
-                                      extra_args=data["extra_args"], description=data["description"],
-                                      user=request.user)
+            operation = services.create_container(
+                name=data["name"], template=data["template"], store=data["store"], extra_args=data["extra_args"],
+                description=data["description"], user=request.user, origin=panel_origin(request), wait=False)
         except exceptions.PermissionDenied:
             raise
         except exceptions.LWPError as error:
             report_error(request, error, form)
-            output = getattr(error, "output", "")
         else:
-            messages.success(request, f"Created {data['name']} from template {data['template']}.")
-            return redirect("containers:detail", name=data["name"])
+            return redirect("operations:detail", operation_id=operation.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "containers/create.html", {"form": form, "output": output}, status=status)
+    return render(request, "containers/create.html", {"form": form}, status=status)
 
 
 @require_GET

@@ -88,3 +88,56 @@ class TokenExists(LWPError):
 
 class TokenNotFound(LWPError):
     code = "not_found"
+
+
+class Cancelled(LWPError):
+    """The operation was cancelled while it ran (its half-made work is undone)."""
+
+    code = "cancelled"
+
+
+class Interrupted(LWPError):
+    """The worker running the operation died (killed, crashed, restarted) before it finished."""
+
+    code = "interrupted"
+
+
+class WorkerUnavailable(LWPError):
+    """No worker took the job in time: none is running, or all are busy."""
+
+    code = "worker_unavailable"
+
+
+class OperationNotFound(LWPError):
+    code = "not_found"
+
+
+class OperationFinished(LWPError):
+    """A finished operation cannot be cancelled."""
+
+    code = "finished"
+
+
+class InternalError(LWPError):
+    """A bug: the operation failed in a way nobody planned for (the worker's log has the traceback)."""
+
+    code = "internal_error"
+
+
+def error_for_code(code, message, fields=None, output=""):
+    """Rebuild a typed error from what an operation stored (its code, message, fields, output)."""
+    error_class = next((cls for cls in _all_errors() if cls.code == code), LWPError)
+    if issubclass(error_class, LXCError):
+        return error_class(message, fields, output)
+    error = error_class(message, fields)
+    error.code = code  # an unknown code keeps its name
+    return error
+
+
+def _all_errors():
+    pending, seen = [LWPError], []
+    while pending:
+        cls = pending.pop(0)
+        seen.append(cls)
+        pending.extend(cls.__subclasses__())
+    return seen

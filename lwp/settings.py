@@ -167,6 +167,12 @@ LWP_LOCK_DIR = Path(envstr("LWP_LOCK_DIR", str(DATA_DIR / "locks")))
 LWP_LOCK_WAIT = envint("LWP_LOCK_WAIT", 5, minimum=0, maximum=600)
 # Seconds a template (create) or a clone may run before it is killed and undone.
 LWP_CREATE_TIMEOUT = envint("LWP_CREATE_TIMEOUT", 900, minimum=5, maximum=86400)
+# Long operations (create, clone, destroy) run in the worker (manage.py lwpworker), queued in
+# the database. A synchronous request gives up (503) when no worker took its job within this.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+LWP_WORKER_WAIT = envint("LWP_WORKER_WAIT", 10, minimum=1, maximum=3600)
+# Audit events (and finished operations) older than this many days are pruned by the worker.
+LWP_AUDIT_DAYS = envint("LWP_AUDIT_DAYS", 365, minimum=1, maximum=100 * 365)
 LWP_STOP_TIMEOUT = envint("LWP_STOP_TIMEOUT", 30, minimum=0, maximum=MAX_STOP_TIMEOUT)
 
 INSTALLED_APPS = [
@@ -182,8 +188,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "containers",
     "tokens",
+    "operations",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/v1/", include("lwp.api.urls")),
     *auth_urlpatterns,
     path("", include("tokens.urls")),
+    path("", include("operations.urls")),
     path("", include("containers.urls")),
 ]

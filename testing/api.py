@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from containers.groups import GROUPS
+from containers.groups import GROUPS, OPERATIONS_GROUPS
 from tokens.models import Token
 
 CURL_TIMEOUT = 120
@@ -24,8 +24,11 @@ def ensure_group(name):
     from django.contrib.auth.models import Group, Permission  # noqa: PLC0415
 
     group, _ = Group.objects.get_or_create(name=name)
-    group.permissions.set(Permission.objects.filter(content_type__app_label="containers",
-                                                    codename__in=GROUPS[name]))
+    group.permissions.set([
+        *Permission.objects.filter(content_type__app_label="containers", codename__in=GROUPS[name]),
+        *Permission.objects.filter(content_type__app_label="operations",
+                                   codename__in=OPERATIONS_GROUPS.get(name, ())),
+    ])
     return group
 
 

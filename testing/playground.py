@@ -136,7 +136,7 @@ class LiveServer:
     """
 
     def __init__(self, *, database_url=None, workers=2, extra_env=None, settings_module="testing.settings",
-                 log_dir=None, port=None):
+                 log_dir=None, port=None, job_workers=1):
         from django.conf import settings  # noqa: PLC0415 - Django is set up only in the tests
 
         # By now pytest-django has set the test database's NAME: the server shares it with the tests.
@@ -145,6 +145,7 @@ class LiveServer:
         self.env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module,
                         LWP_BIND=f"127.0.0.1:{self.port}",
                         DATABASE_URL=database_url or database_url_of(settings.DATABASES["default"]),
+                        LWP_TEST_TASKS="database",
                         **(extra_env or {}))
         if workers:  # None: as many as bin/lwp-run starts
             self.env["LWP_WORKERS"] = str(workers)
@@ -152,6 +153,8 @@ class LiveServer:
             self.env.pop("LWP_WORKERS", None)
         self.log_path = Path(log_dir or os.environ["LWP_TEST_RUN_DIR"]) / f"gunicorn-{self.port}.log"
         self.process = None
+        self.job_workers = [JobWorker(self.env, self.log_path.with_name(f"worker-{self.port}-{n}.log"))
+                            for n in range(job_workers)]
 
     def process_ids(self):
         """The gunicorn master and its workers, for memory figures."""
@@ -169,6 +172,8 @@ class LiveServer:
         import urllib.error  # noqa: PLC0415
         import urllib.request  # noqa: PLC0415
 
+        for worker in self.job_workers:
+            worker.start()
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.process = subprocess.Popen(
@@ -191,13 +196,50 @@ class LiveServer:
         raise RuntimeError("gunicorn did not answer in time")
 
     def stop(self, timeout=15):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout)
+        stop_process(self.process, timeout)
+        for worker in self.job_workers:
+            worker.stop(timeout)
+
+    def log_text(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def stop_process(process, timeout=15):
+    """SIGTERM, then SIGKILL to its whole session if it has not exited within `timeout`."""
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout)
+
+
+class JobWorker:
+    """A worker (manage.py lwpworker) as bin/lwp-run starts it, running the queued operations."""
+
+    def __init__(self, env, log_path):
+        self.env = env
+        self.log_path = Path(log_path)
+        self.process = None
+
+    def start(self):
+        import sys  # noqa: PLC0415
+
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "lwpworker"], cwd=Path(__file__).resolve().parent.parent,
+            env=self.env, stdout=log, stderr=log, start_new_session=True)
+        log.close()
+        return self
+
+    def kill(self):
+        """kill -9, as the OOM killer would."""
+        self.process.kill()
+        self.process.wait(15)
+
+    def stop(self, timeout=15):
+        stop_process(self.process, timeout)
 
     def log_text(self):
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

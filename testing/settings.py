@@ -28,3 +28,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(_run_dir, "test.sqlite3")}
 # On PostgreSQL (DATABASE_URL, see bin/lwp-test) pytest-django creates test_<NAME> and drops it
 # at the end; live servers (testing.playground.LiveServer) open that same database.
+
+# In-process tests run each queued job inside the request that queues it (django-tasks'
+# ImmediateBackend): the code path is the worker's, without a process to start. Live servers
+# (testing.playground.LiveServer) use the database queue with a real worker beside them.
+if os.environ.get("LWP_TEST_TASKS", "immediate") == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

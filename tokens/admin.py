@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
+from operations.origin import admin_origin
 from tokens import services
 from tokens.models import Token
 
@@ -52,7 +53,8 @@ class TokenAdmin(admin.ModelAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         token, secret = services.issue_token(user=obj.user, description=obj.description,
-                                             read_only=obj.read_only, expires=obj.expires)
+                                             read_only=obj.read_only, expires=obj.expires, by=request.user,
+                                             origin=admin_origin(request))
         form.instance = token
         obj.pk = token.pk
         setattr(request, NEW_SECRET, secret)  # for response_add, in this request only
@@ -70,5 +72,5 @@ class TokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected tokens")
     def revoke_tokens(self, request, queryset):
-        revoked = services.revoke_tokens(tokens=queryset, user=request.user)
+        revoked = services.revoke_tokens(tokens=queryset, user=request.user, origin=admin_origin(request))
         self.message_user(request, f"Revoked {revoked} token{'s' if revoked != 1 else ''}.", messages.SUCCESS)

@@ -14,6 +14,9 @@ from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
+from operations import audit
+from operations.models import Source
+from operations.origin import Origin
 from tokens import throttle
 from tokens.models import Token, is_valid_token_text
 
@@ -54,6 +57,9 @@ class TokenAuthentication(BaseAuthentication):
         token = Token.find(raw_token) if is_valid_token_text(raw_token) else None
         if token is None or not token.user.is_active:
             throttle.record_failure(request)
+            audit.record_event(action="token.refused", target=f"{request.method} {request.path}"[:200],
+                               outcome=audit.DENIED, origin=Origin.of_request(request, Source.API),
+                               message="unknown, revoked or expired token")
             raise AuthenticationFailed("unknown, revoked or expired token")
         touch_last_used(token)
         return token.user, token

@@ -6,13 +6,17 @@ import logging
 from django.db import IntegrityError, transaction
 
 from lwp.exceptions import TokenExists, TokenNotFound
+from operations import audit
 from tokens.models import Token, is_valid_token_text, token_digest
 
 log = logging.getLogger("lwp.tokens")
 
 
-def issue_token(*, user, raw_token=None, description="", read_only=False, expires=None, issuer=None):
+def issue_token(*, user, raw_token=None, description="", read_only=False, expires=None, issuer=None,
+                by=None, origin=None):
     """A new token of `user`; returns (token, raw_token). raw_token None: a strong one is generated.
+
+    `by` (default: `user`) is who issues it, recorded in the audit log with `origin`.
 
     `issuer` is the token the request came with, if any: a token never mints one that
     outlives it, so an expiring token cannot be traded for an everlasting one.
@@ -29,10 +33,12 @@ def issue_token(*, user, raw_token=None, description="", read_only=False, expire
         raise TokenExists("this token already exists; choose another",
                           fields={"token": "already exists"}) from None
     log.info("token #%s issued to %s", token.pk, user)
+    audit.record_event(action="token.create", target=_audit_name(token), user=by or user, origin=origin,
+                       message=f"for {user.get_username()}" + (", read-only" if read_only else ""))
     return token, raw_token
 
 
-def revoke_token(*, raw_token, user):
+def revoke_token(*, raw_token, user, origin=None):
     """Revoke a token of `user` (any user's, for a superuser); the next call with it is a 401.
 
     Another user's token answers exactly like an unknown one: a 403 would confirm a guess.
@@ -40,31 +46,38 @@ def revoke_token(*, raw_token, user):
     token = _unrevoked(raw_token)
     if token is None or (token.user_id != user.pk and not user.is_superuser):
         raise TokenNotFound("no such token")
-    _revoke(token, by=user)
+    _revoke(token, by=user, origin=origin)
     return token
 
 
-def revoke_own_token(*, token_id, user):
+def revoke_own_token(*, token_id, user, origin=None):
     """Revoke one of `user`'s own tokens by its id (the tokens page lists only those)."""
     token = Token.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
     if token is None:
         raise TokenNotFound("no such token")
-    _revoke(token, by=user)
+    _revoke(token, by=user, origin=origin)
     return token
 
 
-def revoke_tokens(*, tokens, user):
+def revoke_tokens(*, tokens, user, origin=None):
     """Revoke the unrevoked ones among `tokens` (the admin's selection); returns how many."""
     revoked = 0
     for token in tokens.filter(revoked_at__isnull=True).select_related("user"):
-        _revoke(token, by=user)
+        _revoke(token, by=user, origin=origin)
         revoked += 1
     return revoked
 
 
-def _revoke(token, *, by):
+def _revoke(token, *, by, origin):
     token.revoke()
     log.info("token #%s of %s revoked by %s", token.pk, token.user, by)
+    audit.record_event(action="token.revoke", target=_audit_name(token), user=by, origin=origin,
+                       message=f"of {token.user.get_username()}")
+
+
+def _audit_name(token):
+    """How the audit log names a token: its description and number, never its secret."""
+    return f"token:{str(token)[:80]} (#{token.pk})"
 
 
 def _unrevoked(raw_token):

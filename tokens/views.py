@@ -17,6 +17,7 @@ from lwp.api.routing import API_PREFIX
 from lwp.exceptions import LWPError, TokenNotFound
 from tokens import services, throttle
 from tokens.forms import TokenCreateForm
+from operations.origin import panel_origin
 from tokens.models import Token
 
 
@@ -38,7 +39,8 @@ def token_list(request):
         return _render_list(request, form, status=400)
     try:
         token, secret = services.issue_token(user=request.user, description=form.cleaned_data["description"],
-                                             read_only=form.cleaned_data["read_only"], expires=form.expires())
+                                             read_only=form.cleaned_data["read_only"], expires=form.expires(),
+                                             origin=panel_origin(request))
     except LWPError as error:
         form.add_error(None, error.message)
         return _render_list(request, form, status=400)
@@ -50,7 +52,7 @@ def token_list(request):
 @login_required
 def revoke(request, pk):
     try:
-        token = services.revoke_own_token(token_id=pk, user=request.user)
+        token = services.revoke_own_token(token_id=pk, user=request.user, origin=panel_origin(request))
     except TokenNotFound:
         raise Http404("no such token") from None
     messages.success(request, f"Revoked token {token}: the API refuses it from now on.")

@@ -101,6 +101,7 @@ class ActionResultSerializer(serializers.Serializer):
     status = serializers.CharField(default="ok")
     name = serializers.CharField()
     state = serializers.CharField(help_text="the state that now holds, upper case")
+    operation = serializers.UUIDField(help_text="the operation that recorded this change (/api/v1/operations/<id>)")
 
 
 # ----- create and clone -------------------------------------------------------------------
@@ -168,6 +169,7 @@ class CreateResultSerializer(serializers.Serializer):
     status = serializers.CharField(default="ok")
     name = serializers.CharField()
     output = serializers.CharField(help_text="the last lines the template or clone printed")
+    operation = serializers.UUIDField(help_text="the operation that recorded this change (/api/v1/operations/<id>)")
 
 
 # ----- shared -----------------------------------------------------------------------------
@@ -175,6 +177,10 @@ class CreateResultSerializer(serializers.Serializer):
 
 class StatusOkSerializer(serializers.Serializer):
     status = serializers.CharField(default="ok")
+
+
+class DestroyResultSerializer(StatusOkSerializer):
+    operation = serializers.UUIDField(help_text="the operation that recorded this change (/api/v1/operations/<id>)")
 
 
 class TemplatesSerializer(serializers.Serializer):
@@ -242,3 +248,4 @@ class SettingsResultSerializer(serializers.Serializer):
     changed = serializers.ListField(child=serializers.CharField(), help_text="the settings that changed")
     restart_needed = serializers.BooleanField(help_text="true when a restart applies a change to the "
                                                         "running container")
+    operation = serializers.UUIDField(required=False, help_text="after a change: the operation that recorded it")

@@ -22,6 +22,10 @@ from lwp.api.schema import errors
 from lwp.api.views import ApiViewMixin
 from lwp.exceptions import ContainerNotFound
 from lwp.flags import parse_flag
+from operations import jobs
+from operations.api.responses import accepted, wants_async
+from operations.api.serializers import OperationSerializer
+from operations.origin import api_origin
 
 
 def query_flag(request, name):
@@ -34,6 +38,8 @@ def query_flag(request, name):
 
 NAME_PARAMETER = OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH,
                                   description="container name")
+ASYNC_PARAMETER = OpenApiParameter("async", OpenApiTypes.BOOL,
+                                   description="answer 202 at once with the operation (as `Prefer: respond-async`)")
 
 
 class ContainerViewSet(ApiViewMixin, viewsets.ViewSet):
@@ -78,40 +84,58 @@ class ContainerViewSet(ApiViewMixin, viewsets.ViewSet):
     def change_state(self, request, name):
         params = _validated(api.ActionSerializer, request.data)
         try:
-            state = services.perform_action(name=name, user=request.user, action=params["action"],
-                                            timeout=params.get("timeout"), force=params["force"])
+            done = services.perform_action(name=name, user=request.user, action=params["action"],
+                                           timeout=params.get("timeout"), force=params["force"],
+                                           origin=api_origin(request))
         except ContainerNotFound as exc:
             return lwp_error_response(exc, status_code=status.HTTP_409_CONFLICT)
-        return Response({"status": "ok", "name": name, "state": state})
+        return Response({"status": "ok", "name": name, "state": done.value, "operation": str(done.operation.pk)})
 
     @extend_schema(
         summary="Create a container from a template, or clone one",
         operation_id="containers_create",
-        description="Answers once the container exists. A template that fails or times out "
+        description="Runs as an operation in the worker. Answers once the container exists; with "
+                    "`Prefer: respond-async` (or `?async=1`) answers 202 at once with the operation "
+                    "and its URL in `Location`. A template that fails, times out or is cancelled "
                     "leaves nothing behind; the error carries the tail of its output.",
+        parameters=[ASYNC_PARAMETER],
         request=api.CreateSerializer,
-        responses={200: api.CreateResultSerializer, **errors(400, 401, 403, 409, 422, 504)},
+        responses={200: api.CreateResultSerializer, 202: OperationSerializer,
+                   **errors(400, 401, 403, 409, 422, 503, 504)},
     )
     def create(self, request):
         params = _validated(api.CreateSerializer, request.data)
         common = {"name": params["name"], "user": request.user, "store": params.get("store") or None,
-                  "description": params.get("description", "")}
+                  "description": params.get("description", ""), "origin": api_origin(request),
+                  "wait": not wants_async(request)}
         if params.get("clone"):
-            result = services.clone_container(source=params["clone"], **common)
+            operation = services.clone_container(source=params["clone"], **common)
         else:
-            result = services.create_container(template=params["template"],
-                                               extra_args=params.get("xargs") or (), **common)
-        return Response({"status": "ok", "name": result.name, "output": result.output})
+            operation = services.create_container(template=params["template"],
+                                                  extra_args=params.get("xargs") or (), **common)
+        if not common["wait"]:
+            return accepted(operation)
+        result = jobs.outcome(operation)
+        return Response({"status": "ok", "name": result["name"], "output": result["output"],
+                         "operation": str(operation.pk)})
 
     @extend_schema(
         summary="Destroy a container and its snapshots",
-        parameters=[NAME_PARAMETER, OpenApiParameter(
+        description="Runs as an operation in the worker; answers when done, or 202 at once with "
+                    "`Prefer: respond-async` (or `?async=1`).",
+        parameters=[NAME_PARAMETER, ASYNC_PARAMETER, OpenApiParameter(
             "force", OpenApiTypes.BOOL, description="stop a running or frozen container first")],
-        responses={200: api.StatusOkSerializer, **errors(400, 401, 403, 404, 409)},
+        responses={200: api.DestroyResultSerializer, 202: OperationSerializer,
+                   **errors(400, 401, 403, 404, 409, 503)},
     )
     def destroy(self, request, name):
-        services.destroy_container(name=name, user=request.user, force=query_flag(request, "force"))
-        return Response({"status": "ok"})
+        wait = not wants_async(request)
+        operation = services.destroy_container(name=name, user=request.user, force=query_flag(request, "force"),
+                                               origin=api_origin(request), wait=wait)
+        if not wait:
+            return accepted(operation)
+        jobs.outcome(operation)
+        return Response({"status": "ok", "operation": str(operation.pk)})
 
 
 def _validated(serializer_class, data):
@@ -154,8 +178,10 @@ class ContainerSettingsView(ApiViewMixin, APIView):
     )
     def patch(self, request, name):
         changes = _validated(api.SettingsChangeSerializer, request.data)
-        editable = services.update_container_settings(name=name, user=request.user, changes=changes)
-        return Response(api.SettingsResultSerializer(_settings_body(editable)).data)
+        done = services.update_container_settings(name=name, user=request.user, changes=changes,
+                                                  origin=api_origin(request))
+        body = api.SettingsResultSerializer(_settings_body(done.value)).data
+        return Response({**body, "operation": str(done.operation.pk)})
 
 
 class HostSerializer(serializers.Serializer):

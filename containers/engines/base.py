@@ -50,6 +50,18 @@ class Capabilities:
     swap_limit: bool  # ContainerSettings.swap_limit can be set on this host
 
 
+class JobMonitor(Protocol):
+    """What a long call (create, clone, destroy) reports through while it runs: an operation's Job."""
+
+    def output(self, text: str) -> None:
+        """The call's output (a template's) as it comes, in any chunks."""
+
+    def set_progress(self, percent: int) -> None: ...
+
+    def should_stop(self) -> bool:
+        """True once the call must stop: it then raises Cancelled, having undone its work."""
+
+
 @runtime_checkable
 class ContainerEngine(Protocol):
     """A container engine. Names follow containers' name rule; every method is safe to call
@@ -110,19 +122,30 @@ class ContainerEngine(Protocol):
     def clone_stores(self) -> list[str]:
         """Stores clone() accepts: backing_stores(), plus OVERLAY_STORE with capability overlay_clone."""
 
+    def check_create(self, name: str, *, template: str, store: str = "dir", args=(),
+                     trusted: bool = False) -> list[str]:
+        """Raise what create() would raise for these arguments before it starts (a bad name,
+        template, store or argument; a name that is taken); returns the checked arguments."""
+
     def create(self, name: str, *, template: str, store: str = "dir", args=(),
-               trusted: bool = False) -> CreateResult:
+               trusted: bool = False, monitor: JobMonitor | None = None) -> CreateResult:
         """Create `name` from `template`; on failure nothing of it is left (TemplateFailed).
 
         args: the template's arguments (["--dist", "debian"]), checked against
         template_options(); `trusted` allows any but the engine's own to an unvetted template.
+        A `monitor` gets the template's output as it comes and can cancel the create.
         """
 
-    def clone(self, source: str, name: str, *, store: str | None = None) -> CreateResult:
+    def check_clone(self, source: str, name: str, *, store: str | None = None) -> None:
+        """Raise what clone() would raise before it starts (bad names or store, no source, name taken)."""
+
+    def clone(self, source: str, name: str, *, store: str | None = None,
+              monitor: JobMonitor | None = None) -> CreateResult:
         """Copy the STOPPED container `source` as `name`; a source that does not exist is
         InvalidInput(fields=clone)."""
 
-    def destroy(self, name: str, *, force: bool = False, with_snapshots: bool = True) -> bool:
+    def destroy(self, name: str, *, force: bool = False, with_snapshots: bool = True,
+                monitor: JobMonitor | None = None) -> bool:
         """Destroy a STOPPED container (force: stop it first, or remove a BROKEN one).
 
         The source of an overlay clone is InvalidState while the clone exists.

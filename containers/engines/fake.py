@@ -19,7 +19,7 @@ from containers.engines.types import (
 )
 from containers.vocabulary import ACTIVE_STATES, validate_name
 from lwp.exceptions import (
-    ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, TemplateFailed,
+    Cancelled, ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, TemplateFailed,
 )
 
 @dataclasses.dataclass
@@ -200,20 +200,30 @@ class FakeEngine:
     def clone_stores(self):
         return ["dir", OVERLAY_STORE]
 
-    def create(self, name, *, template, store="dir", args=(), trusted=False):
+    def check_create(self, name, *, template, store="dir", args=(), trusted=False):
         validate_name(name)
         check_choice("template", template, self.templates())
-        template_args.validate(template, args, trusted=trusted)
+        args = template_args.validate(template, args, trusted=trusted)
         check_choice("store", store, self.backing_stores())
+        self._check_free(name)
+        return args
+
+    def create(self, name, *, template, store="dir", args=(), trusted=False, monitor=None):
+        self.check_create(name, template=template, store=store, args=args, trusted=trusted)
+        output = f"{template}: {name} created (fake)\n"
+        if monitor is not None:
+            monitor.output(output)
+            if monitor.should_stop():
+                raise Cancelled(f"template {template!r} was cancelled")
         with self._changing(name):
             self._check_free(name)
             if template in self._failing:
                 raise TemplateFailed(f"template {template!r} failed for {name!r}: the fake template fails",
                                      output="the fake template fails")
             self._containers[name] = _Container(name=name, settings=ContainerSettings())
-        return CreateResult(name=name, output=f"{template}: {name} created (fake)\n")
+        return CreateResult(name=name, output=output)
 
-    def clone(self, source, name, *, store=None):
+    def check_clone(self, source, name, *, store=None):
         validate_name(source, "clone")
         validate_name(name)
         if store is not None:
@@ -221,6 +231,10 @@ class FakeEngine:
         if not self.exists(source):
             raise InvalidInput(f"clone source {source!r} does not exist",
                                fields={"clone": f"container {source!r} does not exist"})
+        self._check_free(name)
+
+    def clone(self, source, name, *, store=None, monitor=None):
+        self.check_clone(source, name, store=store)
         with self._changing(name, source):
             self._check_free(name)
             original = self._get(source)
@@ -235,7 +249,7 @@ class FakeEngine:
         if name in self._containers:
             raise ContainerExists(f"container {name!r} already exists")
 
-    def destroy(self, name, *, force=False, with_snapshots=True):
+    def destroy(self, name, *, force=False, with_snapshots=True, monitor=None):
         with self._changing(name):
             container = self._get(name)
             clones = sorted(c.name for c in self._containers.values() if c.overlay_of == name)

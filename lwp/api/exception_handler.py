@@ -12,10 +12,13 @@ import math
 
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from lwp.exceptions import LWPError
+from lwp.exceptions import LWPError, PermissionDenied
+from operations import audit
+from operations.origin import api_origin
 from tokens.throttle import LockedOut
 
 log = logging.getLogger("lwp.api")
@@ -34,6 +37,11 @@ STATUS_BY_CODE = {
     "lxc_error": status.HTTP_500_INTERNAL_SERVER_ERROR,
     "lxc_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
     "timeout": status.HTTP_504_GATEWAY_TIMEOUT,
+    "cancelled": status.HTTP_409_CONFLICT,
+    "finished": status.HTTP_409_CONFLICT,
+    "interrupted": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "worker_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "internal_error": status.HTTP_500_INTERNAL_SERVER_ERROR,
 }
 
 
@@ -110,8 +118,18 @@ def _drf_response(exc):
     return Response(error_body(message, code), status=exc.status_code, headers=headers)
 
 
+def _record_refused_write(exc, request):
+    """A write refused for want of permission or credentials is a security event."""
+    if request is None or request.method in SAFE_METHODS:
+        return
+    if isinstance(exc, (PermissionDenied, exceptions.PermissionDenied, exceptions.NotAuthenticated)):
+        message = exc.message if isinstance(exc, LWPError) else _join_messages(exc.detail)
+        audit.record_denial(request=request, origin=api_origin(request), message=message)
+
+
 def exception_handler(exc, context):
     """The API's one mapping from an exception to a response; None lets Django log a 500."""
+    _record_refused_write(exc, context.get("request"))
     if isinstance(exc, LWPError):
         return lwp_error_response(exc)
     if isinstance(exc, Http404):

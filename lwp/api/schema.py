@@ -18,11 +18,14 @@ ERRORS = {
     400: "invalid input: a malformed request or body, a missing or bad field (named in `fields`)",
     401: "no token, or an unknown, revoked or expired one",
     403: "a read-only token writing, or the user lacks the permission",
-    404: "no such container or token",
-    409: "a state conflict: already exists, wrong state for the action, or busy",
+    404: "no such container, token or operation",
+    409: "a state conflict: already exists, wrong state for the action, busy, an operation that "
+         "already finished, or one cancelled while it ran",
     422: "the template or clone failed (see `output`)",
     429: "locked_out: too many failed sign-ins or token attempts from this address (or for this "
          "account); refused until the cool-off has passed (see Retry-After), even with a good token",
+    503: "worker_unavailable: no worker took the job in time (is the LWP worker running?); or "
+         "interrupted: the worker died while running it (its work was undone)",
     504: "the template or clone ran past its deadline and was undone",
 }
 

@@ -11,4 +11,5 @@ urlpatterns = [
     *both_slashes("docs/", DocsView, "api-docs"),
     path("", include("containers.api.urls")),
     path("", include("tokens.api.urls")),
+    path("", include("operations.api.urls")),
 ]

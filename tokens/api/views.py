@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from lwp.api.schema import errors
 from lwp.api.views import ApiViewMixin
 from lwp.exceptions import TokenExists, TokenNotFound
+from operations.origin import api_origin
 from tokens import services, throttle
 from tokens.api.serializers import TokenCreatedSerializer, TokenCreateSerializer
 from tokens.models import Token
@@ -32,7 +33,8 @@ class TokenViewSet(ApiViewMixin, viewsets.ViewSet):
         try:
             token, raw_token = services.issue_token(
                 user=request.user, raw_token=params.get("token"), description=params.get("description", ""),
-                read_only=params["read_only"], expires=params.get("expires"), issuer=issuer)
+                read_only=params["read_only"], expires=params.get("expires"), issuer=issuer,
+                origin=api_origin(request))
         except TokenExists:
             throttle.record_failure(request, username=username)  # a 409 confirmed a guessed token
             raise
@@ -53,10 +55,10 @@ class TokenViewSet(ApiViewMixin, viewsets.ViewSet):
     )
     def destroy(self, request, token):
         try:
-            services.revoke_token(raw_token=token, user=request.user)
+            services.revoke_token(raw_token=token, user=request.user, origin=api_origin(request))
         except TokenNotFound:
             if not token.endswith("/"):
                 raise
             # The route's trailing-slash twin: the path converter kept the slash in the token.
-            services.revoke_token(raw_token=token[:-1], user=request.user)
+            services.revoke_token(raw_token=token[:-1], user=request.user, origin=api_origin(request))
         return Response({"status": "ok"})

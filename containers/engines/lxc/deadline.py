@@ -22,6 +22,7 @@ file; it runs with umask 022. Neither process touches the database; both leave w
 os._exit so nothing of Django's runs twice.
 """
 
+import codecs
 import contextlib
 import ctypes
 import dataclasses
@@ -36,7 +37,7 @@ import struct
 import tempfile
 import time
 
-from lwp.exceptions import LWPError, LXCError, LXCTimeout
+from lwp.exceptions import Cancelled, LWPError, LXCError, LXCTimeout
 
 _OUTPUT_TAIL_BYTES = 4096
 _HEADER = struct.Struct("!Q")
@@ -47,6 +48,8 @@ _PR_SET_PDEATHSIG = 1
 _WORKER_UMASK = 0o022
 # How long the supervisor gets to kill the worker's group before it is killed itself.
 _STOP_GRACE = 5
+# How often a watched call (monitor=) passes on its output and asks whether to stop.
+_WATCH_INTERVAL = 0.2
 _RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD,
                   signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGTTIN, signal.SIGTTOU)
 
@@ -272,7 +275,7 @@ def _pass_on_to_stderr(output_file):
             _write_all(2, text.encode("utf-8", "replace"))
 
 
-def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on_abandon=None):
+def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on_abandon=None, monitor=None):
     """Run fn() in a forked worker and return its result, or raise what it raised.
 
     On timeout the worker's process group is killed and LXCTimeout raised. With
@@ -281,6 +284,8 @@ def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on
     With `holding` (the HeldLocks of this call) or `on_abandon`, the call runs under a
     supervisor, which keeps the locks until it is done and, should this process die
     before the call finished, runs on_abandon (forked: liblxc and files, no database).
+    A `monitor` (engines.base.JobMonitor) gets the output as it comes, and stops the call
+    (Cancelled, its group killed) once its should_stop() says so.
     """
     supervised = bool(holding) or on_abandon is not None
     _libc()  # loaded here, never for the first time in a forked child
@@ -310,7 +315,10 @@ def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on
     with output_file:
         reaped = False
         try:
-            data = _read_message(read_fd, timeout, what, captured)
+            watch = _OutputRelay(output_file.fileno(), monitor) if monitor is not None else None
+            data = _read_message(read_fd, timeout, what, captured, watch)
+            if watch is not None:
+                watch.relay()
             if data is not None:
                 _dismiss(pid)
             else:
@@ -331,7 +339,28 @@ def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on
     return _unpack(data, what, output, capture_output)
 
 
-def _read_message(read_fd, timeout, what, output_file):
+class _OutputRelay:
+    """Passes a call's new output to its monitor. pread, not read: the worker writes through the
+    same open file, and moving the shared offset would make it write in the wrong place."""
+
+    def __init__(self, fd, monitor):
+        self.fd = fd
+        self.monitor = monitor
+        self.offset = 0
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def relay(self):
+        while chunk := os.pread(self.fd, 1 << 16, self.offset):
+            self.offset += len(chunk)
+            self.monitor.output(self.decoder.decode(chunk))
+
+    def check(self, what):
+        self.relay()
+        if self.monitor.should_stop():
+            raise Cancelled(f"{what} was cancelled")
+
+
+def _read_message(read_fd, timeout, what, output_file, watch=None):
     """The child's length-prefixed message; None when it exited without one."""
     poller = select.poll()
     poller.register(read_fd, select.POLLIN)
@@ -343,7 +372,11 @@ def _read_message(read_fd, timeout, what, output_file):
         if remaining <= 0:
             raise LXCTimeout(f"{what} did not finish within {timeout:g} s and was stopped",
                              output=_read_output_tail(output_file))
-        if not poller.poll(max(1, int(remaining * 1000))):
+        wait = min(remaining, _WATCH_INTERVAL) if watch is not None else remaining
+        ready = poller.poll(max(1, int(wait * 1000)))
+        if watch is not None:
+            watch.check(what)
+        if not ready:
             continue
         chunk = os.read(read_fd, 1 << 16)
         if not chunk:

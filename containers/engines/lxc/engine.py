@@ -93,7 +93,7 @@ class LXCEngine:
             raise ContainerNotFound(f"container {name!r} does not exist")
         return container
 
-    def _guarded(self, name, what, fn, *, timeout, lock=True, capture_output=False):
+    def _guarded(self, name, what, fn, *, timeout, lock=True, capture_output=False, monitor=None):
         """Run fn(lxc, container) in a deadline-bound child, holding the container's lock."""
         validate_name(name)
         lxc = load_lxc()
@@ -104,7 +104,7 @@ class LXCEngine:
         with self.locks.hold([name], wait=self.lock_wait) if lock else contextlib.nullcontext(()) as held:
             try:
                 return run_with_deadline(in_child, timeout=timeout, what=f"{what} of {name!r}",
-                                         capture_output=capture_output, holding=held)
+                                         capture_output=capture_output, holding=held, monitor=monitor)
             except LXCError as exc:
                 raise _with_reason(exc) from None
 
@@ -219,16 +219,23 @@ class LXCEngine:
         stores = self.backing_stores()
         return stores + [OVERLAY_STORE] if host.overlay_available() else stores
 
-    def create(self, name, *, template, store="dir", args=(), trusted=False):
+    def check_create(self, name, *, template, store="dir", args=(), trusted=False):
+        """Refuse what create() would refuse from its arguments alone; returns the checked arguments."""
+        validate_name(name)
+        check_choice("template", template, self.templates())
+        args = template_args.validate(template, args, trusted=trusted)
+        check_choice("store", store, self.backing_stores())
+        if self.exists(name):
+            raise ContainerExists(f"container {name!r} already exists")
+        return args
+
+    def create(self, name, *, template, store="dir", args=(), trusted=False, monitor=None):
         """Create `name` from a template; on any failure nothing of it is left behind.
 
         Arguments are checked against the template's allowed options (template_args);
         `trusted` (a superuser) may also hand free arguments to a template LWP does not vet.
         """
-        validate_name(name)
-        check_choice("template", template, self.templates())
-        args = template_args.validate(template, args, trusted=trusted)
-        check_choice("store", store, self.backing_stores())
+        args = self.check_create(name, template=template, store=store, args=args, trusted=trusted)
         path = host.template_path(self.templates_dir, template)
         lxc = load_lxc()
         self._ensure_lxcpath()
@@ -237,14 +244,23 @@ class LXCEngine:
             container = lxc.Container(name, self.lxcpath)
             return container.create(path, 0, tuple(args), store)
 
-        return self._make(name, f"template {template!r}", create_in_child)
+        monitor = template_args.with_progress(template, monitor)
+        return self._make(name, f"template {template!r}", create_in_child, monitor=monitor)
 
-    def clone(self, source, name, *, store=None):
-        """Copy the stopped container `source` as `name` (store OVERLAY_STORE: an overlay clone)."""
+    def check_clone(self, source, name, *, store=None):
         validate_name(source, "clone")
         validate_name(name)
         if store is not None:
             check_choice("store", store, self.clone_stores())
+        if not self.exists(source):
+            raise InvalidInput(f"clone source {source!r} does not exist",
+                               fields={"clone": f"container {source!r} does not exist"})
+        if self.exists(name):
+            raise ContainerExists(f"container {name!r} already exists")
+
+    def clone(self, source, name, *, store=None, monitor=None):
+        """Copy the stopped container `source` as `name` (store OVERLAY_STORE: an overlay clone)."""
+        self.check_clone(source, name, store=store)
         lxc = load_lxc()
 
         def clone_in_child():
@@ -256,10 +272,7 @@ class LXCEngine:
             flags = lxc.LXC_CLONE_SNAPSHOT if store == OVERLAY_STORE else 0
             return bool(original.clone(name, config_path=self.lxcpath, flags=flags, bdevtype=store))
 
-        if not self.exists(source):
-            raise InvalidInput(f"clone source {source!r} does not exist",
-                               fields={"clone": f"container {source!r} does not exist"})
-        return self._make(name, f"clone of {source!r}", clone_in_child, also_lock=[source])
+        return self._make(name, f"clone of {source!r}", clone_in_child, also_lock=[source], monitor=monitor)
 
     def _ensure_lxcpath(self):
         """Create a missing lxcpath (0755, as LXC's own tools do): liblxc fails there without a word."""
@@ -271,7 +284,7 @@ class LXCEngine:
         except OSError as exc:
             raise LXCError(f"cannot create the container directory {self.lxcpath}: {exc.strerror}") from None
 
-    def _make(self, name, what, make_in_child, also_lock=()):
+    def _make(self, name, what, make_in_child, also_lock=(), monitor=None):
         """Run a create or clone; undo every trace of `name` if it fails or times out."""
         with self.locks.hold([name, *also_lock], wait=self.lock_wait) as held:
             if self.exists(name) or os.path.lexists(self._dir_of(name)):
@@ -280,7 +293,7 @@ class LXCEngine:
                 # Should this server process die meanwhile, the call's supervisor undoes it.
                 succeeded, output = run_with_deadline(
                     make_in_child, timeout=self.create_timeout, what=what, capture_output=True,
-                    holding=held, on_abandon=lambda: self._remove_leftovers(name))
+                    holding=held, on_abandon=lambda: self._remove_leftovers(name), monitor=monitor)
             except BaseException:  # a timeout, a refusal, an interrupted request: undo it all
                 self._remove_leftovers(name, holding=held)
                 raise
@@ -315,7 +328,7 @@ class LXCEngine:
         if os.path.lexists(directory) and os.path.dirname(directory) == os.path.normpath(self.lxcpath):
             shutil.rmtree(directory, ignore_errors=True)
 
-    def destroy(self, name, *, force=False, with_snapshots=True):
+    def destroy(self, name, *, force=False, with_snapshots=True, monitor=None):
         """Destroy a stopped container (force: stop it first) with its snapshots."""
 
         def destroy(lxc, container):
@@ -339,7 +352,7 @@ class LXCEngine:
             return True
 
         try:
-            return self._guarded(name, "destroy", destroy, timeout=DESTROY_TIMEOUT)
+            return self._guarded(name, "destroy", destroy, timeout=DESTROY_TIMEOUT, monitor=monitor)
         except BrokenConfig:
             if not force:
                 raise

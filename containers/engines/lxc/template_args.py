@@ -109,3 +109,39 @@ def validate(template, args, *, trusted=False):
     if template not in VETTED_TEMPLATES:
         return _unvetted_args(template, args, trusted)
     return [item for pair in _allowed_pairs(template, args) for item in pair]
+
+
+# What a template prints as it reaches each stage, and how far along that is: a create's
+# progress. A template not listed (busybox is done in a second) has none until it finishes.
+TEMPLATE_STAGES = {
+    "download": (("Downloading the image index", 5), ("Downloading the rootfs", 10),
+                 ("Downloading the metadata", 60), ("The image cache is now ready", 65),
+                 ("Using image from local cache", 65), ("Unpacking the rootfs", 70)),
+}
+
+
+class _StageProgress:
+    """A JobMonitor that also sets progress when the template's output shows a known stage."""
+
+    def __init__(self, stages, monitor):
+        self.stages = stages
+        self.monitor = monitor
+        self.reached = 0
+
+    def output(self, text):
+        self.monitor.output(text)
+        percent = max((percent for marker, percent in self.stages if marker in text), default=0)
+        if percent > self.reached:
+            self.reached = percent
+            self.monitor.set_progress(percent)
+
+    def set_progress(self, percent):
+        self.monitor.set_progress(percent)
+
+    def should_stop(self):
+        return self.monitor.should_stop()
+
+
+def with_progress(template, monitor):
+    stages = TEMPLATE_STAGES.get(template)
+    return _StageProgress(stages, monitor) if stages and monitor is not None else monitor

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from lwp.exceptions import LWPError
+from operations.origin import CLI
 from tokens import services
 from tokens.models import TOKEN_MAX_LENGTH, TOKEN_MIN_LENGTH, is_valid_token_text
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError("--description must be at most 200 characters")
         try:
             _, raw_token = services.issue_token(user=owner, raw_token=token, description=description,
-                                                read_only=read_only)
+                                                read_only=read_only, origin=CLI)
         except LWPError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(raw_token)

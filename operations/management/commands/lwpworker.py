@@ -1,0 +1,61 @@
+"""manage.py lwpworker: the worker that runs LWP's long operations.
+
+django-tasks' database worker (db_worker), plus what LWP needs around it: it registers
+itself and beats (so the host page and the web server can tell it lives), fails and
+undoes the operations a dead worker left running, and prunes the audit log daily.
+"""
+
+import os
+import socket
+import threading
+import time
+
+from django.db import close_old_connections, connection
+from django_tasks_db.management.commands import db_worker
+
+from operations import audit, workers
+
+PRUNE_EVERY = 24 * 3600
+RECOVER_EVERY = 10
+
+
+class Command(db_worker.Command):
+    help = "Run LWP's worker: long operations (create, clone, destroy...), recovery and pruning"
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        # Polling a local database ten times a second costs nothing and keeps the wait short.
+        parser.set_defaults(interval=0.1, startup_delay=False, reload=False,
+                            worker_id=f"{socket.gethostname()}-{os.getpid()}"[:64])
+
+    def handle(self, *args, **options):
+        worker_id = options["worker_id"]
+        workers.register(worker_id)
+        workers.forget_dead_workers()
+        workers.recover_interrupted()
+        stop = threading.Event()
+        beating = threading.Thread(target=self._keep_beating, args=(worker_id, stop), daemon=True,
+                                   name="lwp-heartbeat")
+        beating.start()
+        try:
+            super().handle(*args, **options)
+        finally:
+            stop.set()
+            beating.join(timeout=workers.HEARTBEAT + 1)
+            workers.unregister(worker_id)
+
+    def _keep_beating(self, worker_id, stop):
+        last_prune = last_recovery = 0.0
+        try:
+            while not stop.wait(workers.HEARTBEAT):
+                close_old_connections()
+                workers.beat(worker_id)
+                now = time.monotonic()
+                if now - last_recovery >= RECOVER_EVERY:
+                    workers.recover_interrupted()
+                    last_recovery = now
+                if now - last_prune >= PRUNE_EVERY:
+                    audit.prune_events()
+                    last_prune = now
+        finally:
+            connection.close()

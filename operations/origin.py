@@ -1,0 +1,35 @@
+"""Where a request came from: the surface, the client's address, and the token it used."""
+
+from dataclasses import dataclass
+
+from operations.models import Source
+from tokens.throttle import client_address
+
+
+@dataclass(frozen=True)
+class Origin:
+    source: str = Source.CLI
+    address: str = ""
+    token: str = ""  # the token's description: never its secret
+
+    @classmethod
+    def of_request(cls, request, source):
+        token = getattr(request, "auth", None)
+        return cls(source=source, address=client_address(request)[:45],
+                   token=str(token)[:100] if token is not None else "")
+
+
+CLI = Origin(source=Source.CLI)
+WORKER = Origin(source=Source.WORKER)
+
+
+def api_origin(request):
+    return Origin.of_request(request, Source.API)
+
+
+def panel_origin(request):
+    return Origin.of_request(request, Source.PANEL)
+
+
+def admin_origin(request):
+    return Origin.of_request(request, Source.ADMIN)
