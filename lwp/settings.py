@@ -232,8 +232,11 @@ DATABASES = {
     "default": database_from_url(envstr("DATABASE_URL", f"sqlite:///{DATA_DIR / 'lwp.sqlite3'}"))
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Several gunicorn workers share the file: wait for the write lock instead of failing.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    # Several gunicorn workers and the job workers share the file: wait for the write lock instead
+    # of failing. IMMEDIATE: a transaction takes the write lock when it begins, so it waits for it
+    # (a read that later upgrades to a write would fail at once with "database is locked").
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;",
+                                       "transaction_mode": "IMMEDIATE"}
     make_sqlite_private(DATABASES["default"]["NAME"])  # also when DATABASE_URL puts it elsewhere
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -25,13 +25,15 @@ STALE = timedelta(seconds=30)
 
 
 def process_start_ticks(pid):
-    """The process's start time (field 22 of /proc/PID/stat), or None when it does not exist."""
+    """The process's start time (field 22 of /proc/PID/stat); None when it is gone or a zombie
+    (dead, waiting for its parent to reap it)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             stat = fh.read()
     except OSError:
         return None
-    return int(stat[stat.rindex(b")") + 2:].split()[19])
+    fields = stat[stat.rindex(b")") + 2:].split()
+    return None if fields[0] in (b"Z", b"X") else int(fields[19])
 
 
 def register(worker_id):
@@ -91,3 +93,19 @@ def _undo(operation):
         undo(operation)
     except Exception:  # noqa: BLE001 - recovery goes on with the others
         log.exception("could not undo interrupted operation %s", operation.pk)
+
+
+def worker_checks():
+    """The host page's word on the workers: without one, long operations never run."""
+    from containers.engines.types import MISSING, OK, Check, CheckGroup  # noqa: PLC0415
+
+    alive = live_workers()
+    if alive:
+        detail = ", ".join(f"pid {worker.pid} on {worker.hostname} (up since {worker.started:%Y-%m-%d %H:%M})"
+                           for worker in alive)
+        check = Check(name="Job workers", status=OK, detail=f"{len(alive)} alive: {detail}")
+    else:
+        check = Check(name="Job workers", status=MISSING, detail="no worker is running",
+                      hint="creating, cloning and deleting containers wait for a worker: run bin/lwp-run, "
+                           "or start the lwp-worker service")
+    return CheckGroup(title="LWP worker", checks=[check])

@@ -113,39 +113,42 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def database_url_of(database):
+def database_url(settings_dict):
     """The DATABASE_URL (as lwp.settings reads it) of a Django DATABASES entry."""
     from urllib.parse import quote, urlencode  # noqa: PLC0415
 
-    if database["ENGINE"].endswith("sqlite3"):
-        return f"sqlite://{quote(str(database['NAME']))}"  # an absolute path: sqlite:///var/...
-    user = quote(database["USER"], safe="")
-    if database["PASSWORD"]:
-        user += ":" + quote(database["PASSWORD"], safe="")
-    host = database["HOST"]
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite://{quote(str(settings_dict['NAME']))}"  # an absolute path: sqlite:///var/...
+    user = quote(settings_dict["USER"], safe="")
+    if settings_dict["PASSWORD"]:
+        user += ":" + quote(settings_dict["PASSWORD"], safe="")
+    host = settings_dict["HOST"]
     on_socket = host.startswith("/")  # a Unix socket dir goes in ?host=, as lwp.settings reads it
-    port = f":{database['PORT']}" if database["PORT"] else ""
+    port = f":{settings_dict['PORT']}" if settings_dict["PORT"] else ""
     query = "?" + urlencode({"host": host}) if on_socket else ""
-    return f"postgres://{user}@{'' if on_socket else host}{port}/{quote(database['NAME'], safe='')}{query}"
+    return f"postgres://{user}@{'' if on_socket else host}{port}/{quote(settings_dict['NAME'], safe='')}{query}"
+
+
+def current_test_database_url():
+    """The test database's URL: by now pytest-django has set its NAME, SQLite or PostgreSQL."""
+    from django.conf import settings  # noqa: PLC0415 - Django is set up only in the tests
+
+    return database_url(settings.DATABASES["default"])
 
 
 class LiveServer:
     """The app served by gunicorn exactly as bin/lwp-run serves it, on a loopback port.
 
-    It opens the test database unless given another DATABASE_URL.
+    It shares the test database with the tests unless given another DATABASE_URL.
     """
 
     def __init__(self, *, database_url=None, workers=2, extra_env=None, settings_module="testing.settings",
                  log_dir=None, port=None, job_workers=1):
-        from django.conf import settings  # noqa: PLC0415 - Django is set up only in the tests
-
-        # By now pytest-django has set the test database's NAME: the server shares it with the tests.
         self.port = port or free_port()  # a port: serve again where a stopped server was
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module,
                         LWP_BIND=f"127.0.0.1:{self.port}",
-                        DATABASE_URL=database_url or database_url_of(settings.DATABASES["default"]),
-                        LWP_TEST_TASKS="database",
+                        DATABASE_URL=database_url or current_test_database_url(), LWP_TEST_TASKS="database",
                         **(extra_env or {}))
         if workers:  # None: as many as bin/lwp-run starts
             self.env["LWP_WORKERS"] = str(workers)

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from lwp.settings import database_from_url
-from testing.playground import database_url_of
+from testing.playground import database_url
 
 
 def test_a_postgres_url_over_tcp_names_every_part():
@@ -37,5 +37,5 @@ def test_a_parameter_it_would_ignore_is_refused():
 ])
 def test_a_live_server_is_given_back_the_database_the_tests_use(url):
     database = database_from_url(url)
-    assert database_url_of(database) == url
-    assert database_from_url(database_url_of(database)) == database
+    assert database_url(database) == url
+    assert database_from_url(database_url(database)) == database
