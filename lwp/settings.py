@@ -165,6 +165,11 @@ LWP_CREATE_TIMEOUT = envint("LWP_CREATE_TIMEOUT", 900, minimum=5, maximum=86400)
 # the database. A synchronous request gives up (503) when no worker took its job within this.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 LWP_WORKER_WAIT = envint("LWP_WORKER_WAIT", 10, minimum=1, maximum=3600)
+# bin/lwp-run (lwp/supervisor.py) runs this many workers beside gunicorn; 0 when they run
+# elsewhere on the same database. On stop, a worker gets LWP_STOP_GRACE seconds to finish its
+# job before it is killed (the job is then undone).
+LWP_JOB_WORKERS = envint("LWP_JOB_WORKERS", 2, minimum=0, maximum=64)
+LWP_STOP_GRACE = envint("LWP_STOP_GRACE", 30, minimum=0, maximum=3600)
 # Audit events (and finished operations) older than this many days are pruned by the worker.
 LWP_AUDIT_DAYS = envint("LWP_AUDIT_DAYS", 365, minimum=1, maximum=100 * 365)
 LWP_STOP_TIMEOUT = envint("LWP_STOP_TIMEOUT", 30, minimum=0, maximum=MAX_STOP_TIMEOUT)
