@@ -84,7 +84,8 @@ class LwpRun:
         return [self.process.pid, *descendants(self.process.pid)]
 
     def stop(self, timeout=20):
-        """SIGTERM to the whole group (script, gunicorn and workers), SIGKILL if it lingers."""
+        """SIGTERM to its group (the supervisor then stops its children), SIGKILL if it lingers
+        (the children die with the supervisor: PR_SET_PDEATHSIG)."""
         if self.process is None or self.process.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):

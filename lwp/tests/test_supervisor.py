@@ -13,6 +13,7 @@ import re
 import signal
 import socket
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -196,6 +197,14 @@ def test_children_die_with_a_supervisor_killed_with_sigkill(supervised):
 
     # PR_SET_PDEATHSIG: the job workers are killed, gunicorn stops itself and its workers.
     wait_for(lambda: still_running(supervised.tree) == [], "every child gone")
+
+
+def test_a_bad_worker_count_stops_the_supervisor_with_a_message_naming_it(served):
+    started = subprocess.run([PYTHON, "-m", "lwp.supervisor"], cwd=REPO, env=dict(served.env, LWP_JOB_WORKERS="many"),
+                             capture_output=True, text=True, timeout=WAIT)
+
+    assert started.returncode == 2
+    assert started.stderr == "lwp: LWP_JOB_WORKERS='many' is not a whole number\n"
 
 
 # ----- stand-in children: the supervisor's timing ------------------------------------------------
