@@ -36,9 +36,12 @@ def process_start_ticks(pid):
 
 def register(worker_id):
     now = timezone.now()
-    Worker.objects.update_or_create(id=worker_id, defaults={
-        "hostname": socket.gethostname(), "pid": os.getpid(),
-        "pid_started": process_start_ticks(os.getpid()) or 0, "started": now, "last_seen": now})
+    fields = {"hostname": socket.gethostname(), "pid": os.getpid(),
+              "pid_started": process_start_ticks(os.getpid()) or 0, "started": now, "last_seen": now}
+    # Two statements, no transaction: SQLite fails a transaction that read and then writes ("database
+    # is locked", at once) when another wrote meanwhile, as workers started together by bin/lwp-run do.
+    if not Worker.objects.filter(id=worker_id).update(**fields):
+        Worker.objects.create(id=worker_id, **fields)
 
 
 def beat(worker_id):

@@ -107,7 +107,7 @@ def test_lwp_run_starts_gunicorn_and_two_registered_workers_and_passes_them_only
     assert served.stray in open_files(supervisor)  # the supervisor got the stray pipe...
     leaks = {pid: command_line(pid) for pid in descendants(supervisor) if served.stray in open_files(pid)}
     assert leaks == {}  # ...and none of its children has it
-    assert "lwp: " not in served.output  # the supervisor had nothing to report
+    assert "lwp: " not in served.output, served.output  # the supervisor had nothing to report
 
 
 def test_a_worker_killed_with_sigkill_is_replaced_by_one_that_registers(served):
@@ -159,7 +159,10 @@ def supervised(served, tmp_path):
     server = LwpRun(env, tmp_path / "supervisor.log", command=[PYTHON, "-m", "lwp.supervisor"]).start()
     try:
         server.wait_listening()
-        wait_for(lambda: both_workers_registered(server.process.pid, served.data_dir), "2 registered workers")
+        workers = wait_for(lambda: both_workers_registered(server.process.pid, served.data_dir), "2 registered workers")
+        # Up, not only registered: a worker handles SIGTERM once db_worker's loop has started.
+        wait_for(lambda: all(f"worker_id={socket.gethostname()}-{pid} " in server.output for pid in workers),
+                 "2 workers polling")
         server.tree = {pid: start_ticks(pid) for pid in descendants(server.process.pid)}
         yield server
     finally:
@@ -175,7 +178,7 @@ def test_sigterm_stops_gunicorn_and_every_worker(supervised, served):
 
     assert code == 0, supervised.output  # gunicorn's status: a clean stop
     assert still_running(supervised.tree) == []
-    assert not workers & registered(served.data_dir)  # each worker ended its own way (unregistered)
+    assert not workers & registered(served.data_dir), supervised.output  # each ended its own way: unregistered
     assert "lwp: got SIGTERM: stopping gunicorn and the workers (up to 30 s)" in supervised.output
     assert "killing" not in supervised.output
 
