@@ -18,7 +18,7 @@ from containers.engines.types import ContainerInfo, ContainerSettings, Container
 from containers.models import Container
 from containers.vocabulary import BROKEN, POWER_ACTIONS
 from lwp.exceptions import BrokenConfig, ContainerNotFound, InvalidInput, InvalidName, InvalidState, LWPError, PermissionDenied
-from operations import audit, jobs
+from operations import audit, jobs, workers
 from operations.jobs import job_kind
 
 log = logging.getLogger("lwp.containers")
@@ -369,6 +369,7 @@ def get_host_info(*, user):
 
 
 def check_host(*, user):
-    """What the engine says this host needs for containers (for liblxc: what lxc-checkconfig checks)."""
+    """What the engine says this host needs for containers (for liblxc: what lxc-checkconfig checks),
+    and whether a worker runs the long operations."""
     require_permission(user, VIEW)
-    return get_engine().host_checks()
+    return [*get_engine().host_checks(), workers.worker_checks()]

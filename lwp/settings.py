@@ -163,7 +163,9 @@ LWP_LOCK_WAIT = envint("LWP_LOCK_WAIT", 5, minimum=0, maximum=600)
 LWP_CREATE_TIMEOUT = envint("LWP_CREATE_TIMEOUT", 900, minimum=5, maximum=86400)
 # Long operations (create, clone, destroy) run in the worker (manage.py lwpworker), queued in
 # the database. A synchronous request gives up (503) when no worker took its job within this.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# LWP_JOB_QUEUE names the queue: only two LWP instances sharing one database need different ones.
+LWP_JOB_QUEUE = envstr("LWP_JOB_QUEUE", "lwp")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": [LWP_JOB_QUEUE]}}
 LWP_WORKER_WAIT = envint("LWP_WORKER_WAIT", 10, minimum=1, maximum=3600)
 # bin/lwp-run (lwp/supervisor.py) runs this many workers beside gunicorn; 0 when they run
 # elsewhere on the same database. On stop, a worker gets LWP_STOP_GRACE seconds to finish its
@@ -231,8 +233,11 @@ DATABASES = {
     "default": database_from_url(envstr("DATABASE_URL", f"sqlite:///{DATA_DIR / 'lwp.sqlite3'}"))
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Several gunicorn workers share the file: wait for the write lock instead of failing.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    # Several gunicorn workers and the job workers share the file: wait for the write lock instead
+    # of failing. IMMEDIATE: a transaction takes the write lock when it begins, so it waits for it
+    # (a read that later upgrades to a write would fail at once with "database is locked").
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;",
+                                       "transaction_mode": "IMMEDIATE"}
     make_sqlite_private(DATABASES["default"]["NAME"])  # also when DATABASE_URL puts it elsewhere
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -113,16 +113,32 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def database_url(settings_dict):
+    """DATABASE_URL for the database Django is using (the test database, in tests)."""
+    from urllib.parse import quote  # noqa: PLC0415
+
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    credentials = quote(settings_dict.get("USER") or "")
+    if settings_dict.get("PASSWORD"):
+        credentials += ":" + quote(settings_dict["PASSWORD"])
+    host = settings_dict.get("HOST") or ""
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}{'@' if credentials else ''}{host}{port}/{quote(settings_dict['NAME'])}"
+
+
 class LiveServer:
     """The app served by gunicorn exactly as bin/lwp-run serves it, on a loopback port."""
 
     def __init__(self, *, database_file, workers=2, extra_env=None, settings_module="testing.settings",
-                 log_dir=None, port=None, job_workers=1):
+                 log_dir=None, port=None, job_workers=1, database_url=None):
         self.port = port or free_port()  # a port: serve again where a stopped server was
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module,
                         LWP_BIND=f"127.0.0.1:{self.port}",
-                        DATABASE_URL=f"sqlite:///{database_file}", LWP_TEST_TASKS="database",
+                        DATABASE_URL=database_url or f"sqlite:///{database_file}", LWP_TEST_TASKS="database",
+                        # Its own queue: its workers take its jobs only, not another server's on the same database.
+                        LWP_JOB_QUEUE=f"lwp-{self.port}",
                         **(extra_env or {}))
         if workers:  # None: as many as bin/lwp-run starts
             self.env["LWP_WORKERS"] = str(workers)

@@ -174,6 +174,12 @@ class ContainerEngine(Protocol):
 # ----- rules every engine applies ------------------------------------------------------
 
 
+def require_stopped_source(source, state):
+    """Only a stopped container is cloned: a running one's files change under the copy."""
+    if state != "STOPPED":
+        raise InvalidState(f"container {source!r} is {state}; stop it before cloning")
+
+
 def stop_grace(timeout, default):
     """Whole seconds of graceful shutdown for stop()/restart(): `default` or a checked number."""
     if timeout is None:

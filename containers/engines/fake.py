@@ -12,7 +12,9 @@ import threading
 import time
 
 from containers.engines import settings as settings_rules
-from containers.engines.base import OVERLAY_STORE, Capabilities, check_choice, require_action, stop_grace
+from containers.engines.base import (
+    OVERLAY_STORE, Capabilities, check_choice, require_action, require_stopped_source, stop_grace,
+)
 from containers.engines.lxc import template_args
 from containers.engines.types import (
     Check, CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, NetworkInterface, OK, SettingsResult,
@@ -231,6 +233,7 @@ class FakeEngine:
         if not self.exists(source):
             raise InvalidInput(f"clone source {source!r} does not exist",
                                fields={"clone": f"container {source!r} does not exist"})
+        require_stopped_source(source, self._get(source).state)
         self._check_free(name)
 
     def clone(self, source, name, *, store=None, monitor=None):
@@ -238,8 +241,7 @@ class FakeEngine:
         with self._changing(name, source):
             self._check_free(name)
             original = self._get(source)
-            if original.state != "STOPPED":
-                raise InvalidState(f"container {source!r} is {original.state}; stop it before cloning")
+            require_stopped_source(source, original.state)
             self._containers[name] = _Container(
                 name=name, settings=original.settings,
                 overlay_of=source if store == OVERLAY_STORE else "")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from operations.models import Operation
 from testing.api import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,9 @@ def test_start_freeze_unfreeze_restart_and_stop_each_hold_when_answered(api, use
                                     ("stop", {"timeout": 0}, "STOPPED")]:
         response = act(api, tokens.dave, name, action=action, **extra)
         assert response.status_code == 200, (action, response.body)
+        operation = response.body.pop("operation")
         assert response.body == {"status": "ok", "name": name, "state": expected}
+        assert Operation.objects.filter(pk=operation, kind=action, status="succeeded", container=name).exists()
         assert state_of(api, tokens.dave, name) == expected, action
 
 

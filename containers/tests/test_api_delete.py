@@ -5,6 +5,7 @@ import os
 import pytest
 
 from containers.models import Container
+from operations.models import Operation
 from containers.tests.lxc_support import raw_container
 from testing.api import assert_error
 
@@ -24,7 +25,8 @@ def test_stopped_container_is_gone_when_answered(api, users, tokens, make_contai
     name = make_container("del")
     Container.objects.create(name=name, description="to be deleted")
     response = delete(api, tokens.erin, name + suffix)
-    assert (response.status_code, response.body) == (200, {"status": "ok"})
+    assert (response.status_code, set(response.body), response.body["status"]) == (200, {"status", "operation"}, "ok")
+    assert Operation.objects.get(pk=response.body["operation"]).kind == "destroy"
     assert not exists(lxcpath, name)
     assert not Container.objects.filter(name=name).exists()
     assert_error(api("GET", f"/api/v1/containers/{name}", token=tokens.erin), 404, "not_found")

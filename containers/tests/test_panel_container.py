@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from containers.models import Container
+from operations.models import Operation
 
 pytestmark = pytest.mark.django_db
 
@@ -149,13 +150,17 @@ def test_clone_then_delete_by_typing_the_name(client, users, make_container, bac
     copy = name + "-copy"
     client.force_login(users.erin)
     response = client.post(url("clone", name), {"new_name": copy, "store": ""})
-    assert response["Location"] == url("detail", copy)
+    cloning = Operation.objects.get(kind="clone", container=copy)
+    assert response["Location"] == reverse("operations:detail", args=[cloning.pk])  # its live log
+    assert client.get(response["Location"]).context["operation"].status == "succeeded"
     assert backend.exists(copy)
     assert Container.objects.get(name=copy).clone_of == name
     refused = client.post(url("delete", copy), {"confirm": "wrong"})
     assert refused.status_code == 400 and backend.exists(copy)
-    response = client.post(url("delete", copy), {"confirm": copy}, follow=True)
-    assert f"Deleted {copy}." in messages_of(response)
+    response = client.post(url("delete", copy), {"confirm": copy})
+    deleting = Operation.objects.get(kind="destroy", container=copy)
+    assert response["Location"] == reverse("operations:detail", args=[deleting.pk])
+    assert deleting.status == "succeeded" and deleting.username == "erin" and deleting.source == "panel"
     assert not backend.exists(copy)
 
 

@@ -13,7 +13,9 @@ import os
 import shutil
 
 from containers.engines import settings as settings_rules
-from containers.engines.base import OVERLAY_STORE, Capabilities, check_choice, require_action, stop_grace
+from containers.engines.base import (
+    OVERLAY_STORE, Capabilities, check_choice, require_action, require_stopped_source, stop_grace,
+)
 from containers.engines.lxc import host, host_checks, settings_keys, template_args
 from containers.engines.lxc.container_ops import (
     FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
@@ -255,6 +257,7 @@ class LXCEngine:
         if not self.exists(source):
             raise InvalidInput(f"clone source {source!r} does not exist",
                                fields={"clone": f"container {source!r} does not exist"})
+        require_stopped_source(source, self.state(source))
         if self.exists(name):
             raise ContainerExists(f"container {name!r} already exists")
 
@@ -265,9 +268,7 @@ class LXCEngine:
 
         def clone_in_child():
             original = self._open(lxc, source)
-            if original.state != "STOPPED":
-                raise InvalidState(f"container {source!r} is {original.state}; "
-                                   "stop it before cloning")
+            require_stopped_source(source, original.state)
             # liblxc calls an overlay clone a "snapshot clone"; it is no snapshot of LWP's.
             flags = lxc.LXC_CLONE_SNAPSHOT if store == OVERLAY_STORE else 0
             return bool(original.clone(name, config_path=self.lxcpath, flags=flags, bdevtype=store))

@@ -129,11 +129,12 @@ class _StageProgress:
         self.reached = 0
 
     def output(self, text):
-        self.monitor.output(text)
+        # Progress first: whoever sees the stage's line in the log sees its progress too.
         percent = max((percent for marker, percent in self.stages if marker in text), default=0)
         if percent > self.reached:
             self.reached = percent
             self.monitor.set_progress(percent)
+        self.monitor.output(text)
 
     def set_progress(self, percent):
         self.monitor.set_progress(percent)

@@ -1,0 +1,175 @@
+"""What operations cost: a create through the worker next to the engine's own create, the time
+from a 202 to the first log line, and short actions (start, stop, settings) that stay in the request.
+
+    sh bench/operations                 # 20 of each
+    sh bench/operations --repeat 50 --json out.json
+
+A private lxcpath, bridge and database, removed at the end; the app runs as bin/lwp-run runs
+it (gunicorn and one `manage.py lwpworker`). Not part of the test suite: it prints figures.
+"""
+
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import Workspace, prepare_database, summarize  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=20, help="creates (and actions) per measurement")
+    parser.add_argument("--json", dest="json_path", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    if args.repeat < 3:
+        parser.error("--repeat must be at least 3")
+    return args
+
+
+def request(port, method, path, token, body=None, headers=None):
+    """One API call on a fresh connection; returns (status, decoded body, seconds)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    all_headers = {"private-token": token, "Content-Type": "application/json", **(headers or {})}
+    started = time.perf_counter()
+    connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=all_headers)
+    response = connection.getresponse()
+    data = response.read()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return response.status, json.loads(data), elapsed
+
+
+def engine_creates(backend, repeat):
+    from testing.playground import unique_name  # noqa: PLC0415
+
+    seconds = []
+    for _ in range(repeat):
+        name = unique_name("e")
+        started = time.perf_counter()
+        backend.create(name, template="busybox")
+        seconds.append(time.perf_counter() - started)
+        backend.destroy(name)
+    return seconds
+
+
+def api_creates(port, token, backend, repeat):
+    """Synchronous creates through the worker: the whole request, as a client sees it."""
+    from testing.playground import unique_name  # noqa: PLC0415
+
+    seconds = []
+    for _ in range(repeat):
+        name = unique_name("a")
+        status, body, elapsed = request(port, "PUT", "/api/v1/containers/", token,
+                                        {"name": name, "template": "busybox"})
+        if status != 200:
+            raise SystemExit(f"create answered {status}: {body}")
+        seconds.append(elapsed)
+        backend.destroy(name)
+    return seconds
+
+
+def first_log_lines(port, token, backend, repeat):
+    """From sending an async create to seeing its first log line through the API (polling every 10 ms)."""
+    from testing.playground import unique_name  # noqa: PLC0415
+
+    seconds = []
+    for _ in range(repeat):
+        name = unique_name("f")
+        started = time.perf_counter()
+        status, body, _ = request(port, "PUT", "/api/v1/containers/", token, {"name": name, "template": "busybox"},
+                                  headers={"Prefer": "respond-async"})
+        if status != 202:
+            raise SystemExit(f"async create answered {status}: {body}")
+        while True:
+            _, operation, _ = request(port, "GET", body["url"], token)
+            if operation["log"]:
+                seconds.append(time.perf_counter() - started)
+                break
+            time.sleep(0.01)
+        while operation["finished"] is None:
+            time.sleep(0.05)
+            _, operation, _ = request(port, "GET", body["url"], token)
+        backend.destroy(name)
+    return seconds
+
+
+def short_actions(port, token, backend, bridge, repeat):
+    """start / stop / settings through the API: recorded as operations, never queued."""
+    from testing.playground import unique_name  # noqa: PLC0415
+
+    name = unique_name("s")
+    backend.create(name, template="busybox")
+    backend.update_settings(name, {"network_link": bridge.name})
+    figures = {"start": [], "stop": [], "settings": []}
+    path = f"/api/v1/containers/{name}"
+    try:
+        for round_number in range(repeat):
+            for action in ("start", "stop"):
+                status, body, elapsed = request(port, "POST", path, token, {"action": action, "force": True})
+                if status != 200:
+                    raise SystemExit(f"{action} answered {status}: {body}")
+                figures[action].append(elapsed)
+            status, body, elapsed = request(port, "PATCH", path + "/settings", token,
+                                            {"description": f"round {round_number}"})
+            if status != 200:
+                raise SystemExit(f"settings answered {status}: {body}")
+            figures["settings"].append(elapsed)
+    finally:
+        backend.destroy(name, force=True)
+    return figures
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    workspace = Workspace()
+    from testing import playground  # noqa: PLC0415
+
+    bridge = server = None
+    try:
+        token, _ = prepare_database()
+        from django.conf import settings  # noqa: PLC0415
+
+        from containers.engines.lxc.engine import LXCEngine  # noqa: PLC0415
+
+        backend = LXCEngine(str(workspace.lxcpath), lock_dir=settings.LWP_LOCK_DIR)
+        bridge = playground.PrivateBridge(workspace.root).up()
+        server = playground.LiveServer(database_file=workspace.database, workers=None,
+                                       settings_module="lwp.settings", log_dir=workspace.root).start()
+        time.sleep(1)  # the worker registers and starts polling
+        engine = engine_creates(backend, args.repeat)
+        through_worker = api_creates(server.port, token, backend, args.repeat)
+        first_line = first_log_lines(server.port, token, backend, args.repeat)
+        actions = short_actions(server.port, token, backend, bridge, args.repeat)
+        results = {
+            "engine_create": summarize(engine),
+            "api_create_via_worker": summarize(through_worker),
+            "added_by_operation_median_ms": round((statistics.median(through_worker)
+                                                   - statistics.median(engine)) * 1000, 1),
+            "accepted_to_first_log_line": summarize(first_line),
+            **{f"api_{action}": summarize(seconds) for action, seconds in actions.items()},
+        }
+        for key, value in results.items():
+            print(f"{key:32} {value}")
+        if args.json_path:
+            Path(args.json_path).write_text(json.dumps(results, indent=2) + "\n")
+    except KeyboardInterrupt:
+        print("interrupted; cleaning up", file=sys.stderr)
+        return 130
+    finally:
+        if server:
+            server.stop()
+        playground.destroy_all(str(workspace.lxcpath))
+        if bridge:
+            bridge.down()
+        workspace.remove()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
