@@ -38,12 +38,9 @@ def process_start_ticks(pid):
 
 def register(worker_id):
     now = timezone.now()
-    fields = {"hostname": socket.gethostname(), "pid": os.getpid(),
-              "pid_started": process_start_ticks(os.getpid()) or 0, "started": now, "last_seen": now}
-    # Two statements, no transaction: SQLite fails a transaction that read and then writes ("database
-    # is locked", at once) when another wrote meanwhile, as workers started together by bin/lwp-run do.
-    if not Worker.objects.filter(id=worker_id).update(**fields):
-        Worker.objects.create(id=worker_id, **fields)
+    Worker.objects.update_or_create(id=worker_id, defaults={
+        "hostname": socket.gethostname(), "pid": os.getpid(),
+        "pid_started": process_start_ticks(os.getpid()) or 0, "started": now, "last_seen": now})
 
 
 def beat(worker_id):
@@ -118,6 +115,6 @@ def worker_checks():
         check = Check(name="Job workers", status=OK, detail=f"{len(alive)} alive: {detail}")
     else:
         check = Check(name="Job workers", status=MISSING, detail="no worker is running",
-                      hint="creating, cloning and deleting containers wait for a worker: run bin/lwp-run, "
-                           "or start the lwp-worker service")
+                      hint="creating, cloning and deleting containers wait for a worker: run bin/lwp-run "
+                           "(or systemctl start lwp), which starts LWP_JOB_WORKERS of them")
     return CheckGroup(title="LWP worker", checks=[check])
