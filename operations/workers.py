@@ -44,7 +44,11 @@ def register(worker_id):
 
 
 def beat(worker_id):
-    Worker.objects.filter(id=worker_id).update(last_seen=timezone.now())
+    # A row gone while the worker lives (removed by hand, by another host's clean-up after a long
+    # pause, by a test's flush) must come back: without it the worker's own recovery would take
+    # its running jobs for a dead worker's and fail them.
+    if not Worker.objects.filter(id=worker_id).update(last_seen=timezone.now()):
+        register(worker_id)
 
 
 def unregister(worker_id):
