@@ -188,6 +188,19 @@ def test_failed_create_shows_the_error_and_the_templates_output(client, users):
     assert "Go to" not in page
 
 
+def test_a_running_operations_page_shows_the_end_of_a_long_log_and_all_of_it_once_finished(client, users):
+    operation = make_operation(users.dave, status="running")
+    LogLine.objects.bulk_create(LogLine(operation=operation, time=timezone.now(), line=f"line {n} <b>")
+                                for n in range(1000))
+    client.force_login(users.bob)
+    live = client.get(detail_url(operation), headers={"HX-Request": "true"}).content.decode()
+    assert "700 earlier lines" in live
+    assert "line 699 " not in live and "line 700 &lt;b&gt;\n" in live and "line 999 &lt;b&gt;\n" in live
+    Operation.objects.filter(pk=operation.pk).update(status="succeeded")
+    done = client.get(detail_url(operation)).content.decode()
+    assert "earlier line" not in done and "line 0 &lt;b&gt;\n" in done and done.count('class="logtime"') == 1000
+
+
 # ----- filters -----------------------------------------------------------------------------------
 
 
