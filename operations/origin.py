@@ -14,7 +14,9 @@ class Origin:
 
     @classmethod
     def of_request(cls, request, source):
-        token = getattr(request, "auth", None)
+        # DRF copies the authenticated token onto the Django request; asking DRF's own
+        # request.auth would authenticate (again) from inside authentication itself.
+        token = getattr(getattr(request, "_request", request), "auth", None)
         return cls(source=source, address=client_address(request)[:45],
                    token=str(token)[:100] if token is not None else "")
 

@@ -18,7 +18,6 @@ from operations import audit
 from operations.models import Source
 from operations.origin import Origin
 from tokens import throttle
-from tokens.throttle import client_address
 from tokens.models import Token, is_valid_token_text
 
 QUERY_PARAMETER = "private_token"
@@ -48,11 +47,6 @@ def touch_last_used(token):
     Token.objects.filter(pk=token.pk).filter(stale).update(last_used=now)
 
 
-def _refused_origin(request):
-    # Not Origin.of_request: it reads request.auth, which, while authenticating, runs this again.
-    return Origin(source=Source.API, address=client_address(request)[:45])
-
-
 class TokenAuthentication(BaseAuthentication):
     def authenticate(self, request):
         raw_token = presented_token(request)
@@ -64,7 +58,7 @@ class TokenAuthentication(BaseAuthentication):
         if token is None or not token.user.is_active:
             throttle.record_failure(request)
             audit.record_event(action="token.refused", target=f"{request.method} {request.path}"[:200],
-                               outcome=audit.DENIED, origin=_refused_origin(request),
+                               outcome=audit.DENIED, origin=Origin.of_request(request, Source.API),
                                message="unknown, revoked or expired token")
             raise AuthenticationFailed("unknown, revoked or expired token")
         touch_last_used(token)
