@@ -24,6 +24,7 @@ from containers.filtersets import ContainerFilterSet
 from containers.forms import ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, SettingsForm
 from lwp import exceptions
 from operations import audit
+from operations import services as operation_services
 from operations.origin import panel_origin
 
 # Order of the state counts on the dashboard; others follow alphabetically.
@@ -89,6 +90,7 @@ def _dashboard_context(request):
         "total": len(rows),
         "counts": _state_counts(rows),
         "host": services.get_host_info(user=request.user),
+        "running": operation_services.running_operations(user=request.user),
         "query": query,
         "here": reverse("containers:dashboard") + (f"?{query}" if query else ""),
         # The prefix of every container's URLs: reversing two URLs per row would cost more than the row.
@@ -176,6 +178,8 @@ def render_detail(request, name, *, settings_form=None, clone_form=None, delete_
         "clone_form": clone_form or CloneForm(stores=detail.clone_stores),
         "delete_form": delete_form or DeleteForm(container_name=name),
         "here": reverse("containers:detail", args=[name]),
+        "running": operation_services.running_operations(user=request.user, container=name),
+        "history": operation_services.container_history(user=request.user, name=name),
     }
     return render(request, "containers/detail.html", context, status=status)
 
