@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass
 
+from lwp.api.routing import API_PREFIX
 from operations.models import Source
 from tokens.throttle import client_address
+
+ADMIN_PREFIX = "/admin/"  # where lwp/urls.py mounts the admin site
 
 
 @dataclass(frozen=True)
@@ -13,8 +16,10 @@ class Origin:
     token: str = ""  # the token's description: never its secret
 
     @classmethod
-    def of_request(cls, request, source):
-        token = getattr(request, "auth", None)
+    def of_request(cls, request, source, *, authenticated=True):
+        """authenticated=False while the request's credentials are still being checked: reading
+        a DRF request's `auth` then would authenticate it again, and again (endless recursion)."""
+        token = getattr(request, "auth", None) if authenticated else None
         return cls(source=source, address=client_address(request)[:45],
                    token=str(token)[:100] if token is not None else "")
 
@@ -33,3 +38,14 @@ def panel_origin(request):
 
 def admin_origin(request):
     return Origin.of_request(request, Source.ADMIN)
+
+
+def origin_of(request):
+    """The origin of a request that may come from any surface (sign-in, password change, refusals);
+    no request at all (a command, the shell) is the command line."""
+    if request is None:
+        return CLI
+    path = getattr(request, "path_info", "") or ""
+    if path.startswith(API_PREFIX):
+        return api_origin(request)
+    return admin_origin(request) if path.startswith(ADMIN_PREFIX) else panel_origin(request)
