@@ -163,7 +163,9 @@ LWP_LOCK_WAIT = envint("LWP_LOCK_WAIT", 5, minimum=0, maximum=600)
 LWP_CREATE_TIMEOUT = envint("LWP_CREATE_TIMEOUT", 900, minimum=5, maximum=86400)
 # Long operations (create, clone, destroy) run in the worker (manage.py lwpworker), queued in
 # the database. A synchronous request gives up (503) when no worker took its job within this.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# LWP_JOB_QUEUE names the queue: only two LWP instances sharing one database need different ones.
+LWP_JOB_QUEUE = envstr("LWP_JOB_QUEUE", "lwp")
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": [LWP_JOB_QUEUE]}}
 LWP_WORKER_WAIT = envint("LWP_WORKER_WAIT", 10, minimum=1, maximum=3600)
 # Audit events (and finished operations) older than this many days are pruned by the worker.
 LWP_AUDIT_DAYS = envint("LWP_AUDIT_DAYS", 365, minimum=1, maximum=100 * 365)

@@ -142,7 +142,8 @@ def submit(*, kind, container, user, origin=None, params=None, wait=False):
     with transaction.atomic():
         operation = _new_operation(kind=kind, container=container, user=user, origin=origin, params=params,
                                    status=Status.PENDING)
-    run_operation.enqueue(str(operation.pk))  # after the commit: the worker must see the operation
+    # After the commit: the worker must see the operation.
+    run_operation.enqueue(str(operation.pk))
     operation.refresh_from_db()
     return wait_for(operation) if wait else operation
 

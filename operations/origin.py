@@ -16,10 +16,10 @@ class Origin:
     token: str = ""  # the token's description: never its secret
 
     @classmethod
-    def of_request(cls, request, source, *, authenticated=True):
-        """authenticated=False while the request's credentials are still being checked: reading
-        a DRF request's `auth` then would authenticate it again, and again (endless recursion)."""
-        token = getattr(request, "auth", None) if authenticated else None
+    def of_request(cls, request, source):
+        # DRF copies the authenticated token onto the Django request; asking DRF's own
+        # request.auth would authenticate (again) from inside authentication itself.
+        token = getattr(getattr(request, "_request", request), "auth", None)
         return cls(source=source, address=client_address(request)[:45],
                    token=str(token)[:100] if token is not None else "")
 

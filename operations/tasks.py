@@ -1,11 +1,10 @@
 """The one django-tasks task: run a queued operation (operations.jobs.execute) in the worker."""
 
+from django.conf import settings
 from django_tasks import task
 
-QUEUE = "default"
 
-
-@task(takes_context=True)
+@task(takes_context=True, queue_name=settings.LWP_JOB_QUEUE)
 def run_operation(context, operation_id):
     from operations import jobs  # noqa: PLC0415
 

@@ -44,7 +44,8 @@ def register(worker_id):
 
 
 def beat(worker_id):
-    Worker.objects.filter(id=worker_id).update(last_seen=timezone.now())
+    if not Worker.objects.filter(id=worker_id).update(last_seen=timezone.now()):
+        register(worker_id)  # its row was removed (a flushed table): say it lives again
 
 
 def unregister(worker_id):
@@ -63,26 +64,34 @@ def live_workers():
     return [worker for worker in Worker.objects.all() if is_alive(worker)]
 
 
-def forget_dead_workers():
-    dead = [worker.id for worker in Worker.objects.all() if not is_alive(worker)]
-    Worker.objects.filter(id__in=dead).delete()
-
-
 def recover_interrupted(only=None):
-    """Fail the running operations whose worker died, and undo what they left; returns them."""
+    """Fail the running operations whose worker died, undo what they left, then forget the dead
+    workers (not before: a running operation with no worker row counts as alive for a while)."""
     running = Operation.objects.filter(status=Status.RUNNING)
     if only is not None:
         running = running.filter(pk__in=only)
-    alive = {worker.id for worker in live_workers()}
+    workers = {worker.id: is_alive(worker) for worker in Worker.objects.all()}
     recovered = []
-    for operation in running.exclude(worker__in=alive).select_related("user"):
+    for operation in running.select_related("user"):
+        if not _died(operation, workers):
+            continue
         error = Interrupted("the worker running this operation died before it finished")
         if jobs.finish(operation, Status.FAILED, error=error, only_from=[Status.RUNNING]):
             log.warning("operation %s (%s of %r) was interrupted", operation.pk, operation.kind,
                         operation.container)
             _undo(operation)
             recovered.append(operation)
+    if only is None:
+        Worker.objects.filter(id__in=[worker_id for worker_id, alive in workers.items() if not alive]).delete()
     return recovered
+
+
+def _died(operation, workers):
+    """Whether the operation's worker is dead: its row says so, or it has none and the job
+    started longer ago than a heartbeat would take to bring the row back."""
+    if operation.worker in workers:
+        return not workers[operation.worker]
+    return operation.started is None or operation.started < timezone.now() - STALE
 
 
 def _undo(operation):

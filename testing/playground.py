@@ -137,6 +137,8 @@ class LiveServer:
         self.env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module,
                         LWP_BIND=f"127.0.0.1:{self.port}",
                         DATABASE_URL=database_url or f"sqlite:///{database_file}", LWP_TEST_TASKS="database",
+                        # Its own queue: its workers take its jobs only, not another server's on the same database.
+                        LWP_JOB_QUEUE=f"lwp-{self.port}",
                         **(extra_env or {}))
         if workers:  # None: as many as bin/lwp-run starts
             self.env["LWP_WORKERS"] = str(workers)

@@ -30,4 +30,5 @@ DATABASES["default"]["TEST"] = {"NAME": os.path.join(_run_dir, "test.sqlite3")}
 # ImmediateBackend): the code path is the worker's, without a process to start. Live servers
 # (testing.playground.LiveServer) use the database queue with a real worker beside them.
 if os.environ.get("LWP_TEST_TASKS", "immediate") == "immediate":
-    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                         "QUEUES": [LWP_JOB_QUEUE]}}  # noqa: F405

@@ -59,7 +59,7 @@ class TokenAuthentication(BaseAuthentication):
             throttle.record_failure(request)
             audit.record_event(action="token.refused", target=audit.request_target(request),
                                outcome=audit.DENIED,
-                               origin=Origin.of_request(request, Source.API, authenticated=False),
+                               origin=Origin.of_request(request, Source.API),
                                message="unknown, revoked or expired token")
             raise AuthenticationFailed("unknown, revoked or expired token")
         touch_last_used(token)

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 
+from django.conf import settings
 from django.db import close_old_connections, connection
 from django_tasks_db.management.commands import db_worker
 
@@ -25,13 +26,12 @@ class Command(db_worker.Command):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         # Polling a local database ten times a second costs nothing and keeps the wait short.
-        parser.set_defaults(interval=0.1, startup_delay=False, reload=False,
+        parser.set_defaults(interval=0.1, startup_delay=False, reload=False, queue_name=settings.LWP_JOB_QUEUE,
                             worker_id=f"{socket.gethostname()}-{os.getpid()}"[:64])
 
     def handle(self, *args, **options):
         worker_id = options["worker_id"]
         workers.register(worker_id)
-        workers.forget_dead_workers()
         workers.recover_interrupted()
         stop = threading.Event()
         beating = threading.Thread(target=self._keep_beating, args=(worker_id, stop), daemon=True,
