@@ -363,6 +363,14 @@ def admin_sign_in(w, route, method):
     assert_event(w.since, action="auth.login", target="user:alice", source="admin", user="alice")
 
 
+@sample("admin/login/", "POST")
+def admin_sign_in_failure(w, route, method):
+    response = w.client().post(fill(route), {"username": "alice", "password": "wrong", "next": "/admin/"})
+    assert response.status_code == 200
+    assert_event(w.since, action="auth.login", target="user:alice", source="admin", user="alice",
+                 outcome="failed", signed_in=False)
+
+
 @sample("admin/logout/", "POST")
 def admin_sign_out(w, route, method):
     response = w.client(w.users.alice).post(fill(route))
@@ -705,6 +713,7 @@ def test_a_write_refused_for_want_of_permission_is_an_event_on_every_surface(wor
     assert response.status_code == 403
     assert_event(since, action="permission.denied", target=f"POST /containers/{name}/action/", source="panel",
                  user="bob", outcome="denied")
+    assert Event.objects.filter(id__gt=since, action="permission.denied", source="panel").count() == 1
     world.users.charlie.is_staff = True
     world.users.charlie.save()
     response = world.client(world.users.charlie).post("/admin/auth/user/add/", {"username": "sneaky"})
