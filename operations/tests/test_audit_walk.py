@@ -24,12 +24,11 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.views.generic import RedirectView
-from django_tasks_db.models import DBTaskResult
 
 from containers.models import Container
 from operations.models import Event, Operation
 from operations.tests.audit_support import (
-    ADDRESS, WRITE_METHODS, World, assert_event, assert_no_event_from, assert_no_secret_stored, last_event_id,
+    WRITE_METHODS, World, assert_event, assert_no_event_from, assert_no_secret_stored, last_event_id,
     secret_on_page,
 )
 from testing import playground
