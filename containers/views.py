@@ -23,7 +23,6 @@ from containers import services
 from containers.filtersets import ContainerFilterSet
 from containers.forms import ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, SettingsForm
 from lwp import exceptions
-from operations import audit
 from operations import services as operation_services
 from operations.origin import panel_origin
 
@@ -32,7 +31,8 @@ STATE_ORDER = ("RUNNING", "FROZEN", "STOPPED")
 
 
 def panel_view(view):
-    """Sign-in required; the services' PermissionDenied shown as the 403 page."""
+    """Sign-in required; the services' PermissionDenied shown as the 403 page (a refused write
+    is recorded in the audit log by operations.middleware.RefusedWritesMiddleware)."""
 
     @login_required
     @functools.wraps(view)
@@ -40,8 +40,6 @@ def panel_view(view):
         try:
             return view(request, *args, **kwargs)
         except exceptions.PermissionDenied as exc:
-            if request.method == "POST":
-                audit.record_denial(request=request, origin=panel_origin(request), message=exc.message)
             raise PermissionDenied(exc.message) from None
 
     return wrapper

@@ -177,7 +177,11 @@ LWP_AUDIT_DAYS = envint("LWP_AUDIT_DAYS", 365, minimum=1, maximum=100 * 365)
 LWP_STOP_TIMEOUT = envint("LWP_STOP_TIMEOUT", 30, minimum=0, maximum=MAX_STOP_TIMEOUT)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # First, so that its createsuperuser and changepassword (Django's, plus an audit event) take
+    # the place of django.contrib.auth's: the first app that has a command wins.
+    "operations",
+    # django.contrib.admin on a site that records every admin change in the audit log.
+    "operations.apps.AuditedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -193,7 +197,6 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "containers",
     "tokens",
-    "operations",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +208,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "operations.middleware.RefusedWritesMiddleware",  # a write refused on a page: an audit event
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lock-out into its answer
