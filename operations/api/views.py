@@ -40,7 +40,7 @@ class OperationViewSet(ApiViewMixin, viewsets.ViewSet):
                                OpenApiParameter("user", OpenApiTypes.STR, description="who asked for them"),
                                OpenApiParameter("page", OpenApiTypes.INT),
                                OpenApiParameter("per_page", OpenApiTypes.INT)],
-                   responses={200: OperationSerializer(many=True), **errors(400, 401, 403)})
+                   responses={200: OperationSerializer(many=True), **errors(400, 401, 403, 404)})
     def list(self, request):
         operations = _filtered(OperationFilterSet, request, services.list_operations(user=request.user))
         pages = Pages()
@@ -75,7 +75,7 @@ class EventViewSet(ApiViewMixin, viewsets.ViewSet):
                                OpenApiParameter("since", OpenApiTypes.DATETIME),
                                OpenApiParameter("page", OpenApiTypes.INT),
                                OpenApiParameter("per_page", OpenApiTypes.INT)],
-                   responses={200: EventSerializer(many=True), **errors(400, 401, 403)})
+                   responses={200: EventSerializer(many=True), **errors(400, 401, 403, 404)})
     def list(self, request):
         events = _filtered(EventFilterSet, request, services.list_events(user=request.user))
         pages = Pages()
