@@ -82,17 +82,19 @@ def _filters(request):
 @require_GET
 @panel_view
 def operation_list(request):
-    # Always bound (no filters: an empty form, valid): an unbound one is never valid, and shows nothing.
-    filterset = _for_people(OperationFilterSet(request.GET, queryset=services.list_operations(user=request.user)))
-    operations = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    return render(request, "operations/list.html", {
-        "filterset": filterset, "page": _page(request, operations), **_filters(request)})
+    return _filtered_page(request, OperationFilterSet, services.list_operations(user=request.user),
+                          "operations/list.html")
 
 
 @require_GET
 @panel_view
 def activity(request):
-    filterset = _for_people(EventFilterSet(request.GET, queryset=services.list_events(user=request.user)))
-    events = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    return render(request, "operations/activity.html", {
-        "filterset": filterset, "page": _page(request, events), **_filters(request)})
+    return _filtered_page(request, EventFilterSet, services.list_events(user=request.user),
+                          "operations/activity.html")
+
+
+def _filtered_page(request, filterset_class, queryset, template):
+    # Always bound (no filters: an empty form, valid): an unbound one is never valid, and shows nothing.
+    filterset = _for_people(filterset_class(request.GET, queryset=queryset))
+    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    return render(request, template, {"filterset": filterset, "page": _page(request, rows), **_filters(request)})
