@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import Workspace, prepare_database, summarize  # noqa: E402
+from bench.run import served_workspace, summarize  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -127,49 +127,33 @@ def short_actions(port, token, backend, bridge, repeat):
 
 def main(argv=None):
     args = parse_args(argv)
-    workspace = Workspace()
-    from testing import playground  # noqa: PLC0415
-
-    bridge = server = None
     try:
-        token, _ = prepare_database()
-        from django.conf import settings  # noqa: PLC0415
-
-        from containers.engines.lxc.engine import LXCEngine  # noqa: PLC0415
-
-        backend = LXCEngine(str(workspace.lxcpath), lock_dir=settings.LWP_LOCK_DIR)
-        bridge = playground.PrivateBridge(workspace.root).up()
-        server = playground.LiveServer(database_url=f"sqlite:///{workspace.database}", workers=None,
-                                       settings_module="lwp.settings", log_dir=workspace.root).start()
-        time.sleep(1)  # the worker registers and starts polling
-        engine = engine_creates(backend, args.repeat)
-        through_worker = api_creates(server.port, token, backend, args.repeat)
-        first_line = first_log_lines(server.port, token, backend, args.repeat)
-        actions = short_actions(server.port, token, backend, bridge, args.repeat)
-        results = {
-            "engine_create": summarize(engine),
-            "api_create_via_worker": summarize(through_worker),
-            "added_by_operation_median_ms": round((statistics.median(through_worker)
-                                                   - statistics.median(engine)) * 1000, 1),
-            "accepted_to_first_log_line": summarize(first_line),
-            **{f"api_{action}": summarize(seconds) for action, seconds in actions.items()},
-        }
-        for key, value in results.items():
-            print(f"{key:32} {value}")
-        if args.json_path:
-            Path(args.json_path).write_text(json.dumps(results, indent=2) + "\n")
+        with served_workspace() as (auth, backend, bridge, server):
+            measure(args, auth["token"], backend, bridge, server)
     except KeyboardInterrupt:
         print("interrupted; cleaning up", file=sys.stderr)
         return 130
-    finally:
-        if server:
-            server.stop()
-        playground.destroy_all(str(workspace.lxcpath))
-        if bridge:
-            bridge.down()
-        workspace.remove()
     return 0
 
+
+def measure(args, token, backend, bridge, server):
+    time.sleep(1)  # the worker registers and starts polling
+    engine = engine_creates(backend, args.repeat)
+    through_worker = api_creates(server.port, token, backend, args.repeat)
+    first_line = first_log_lines(server.port, token, backend, args.repeat)
+    actions = short_actions(server.port, token, backend, bridge, args.repeat)
+    results = {
+        "engine_create": summarize(engine),
+        "api_create_via_worker": summarize(through_worker),
+        "added_by_operation_median_ms": round((statistics.median(through_worker)
+                                               - statistics.median(engine)) * 1000, 1),
+        "accepted_to_first_log_line": summarize(first_line),
+        **{f"api_{action}": summarize(seconds) for action, seconds in actions.items()},
+    }
+    for key, value in results.items():
+        print(f"{key:32} {value}")
+    if args.json_path:
+        Path(args.json_path).write_text(json.dumps(results, indent=2) + "\n")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -265,15 +265,16 @@ def print_table(results, load):
           f"of {load['requests']}")
 
 
-def main(argv=None):
-    args = parse_args(argv)
+@contextlib.contextmanager
+def served_workspace():
+    """A Workspace, migrated, with a private bridge and the app served as bin/lwp-run serves it
+    (gunicorn and a worker); yields (auth, backend, bridge, server). Everything goes at the end."""
     workspace = Workspace()
     from testing import playground  # noqa: PLC0415
 
     bridge = server = None
     try:
         auth_token, cookie = prepare_database()
-        auth = {"token": auth_token, "cookie": cookie}
         from containers.engines.lxc.engine import LXCEngine  # noqa: PLC0415
         from django.conf import settings  # noqa: PLC0415
 
@@ -281,20 +282,7 @@ def main(argv=None):
         bridge = playground.PrivateBridge(workspace.root).up()
         server = playground.LiveServer(database_url=f"sqlite:///{workspace.database}", workers=None,
                                        settings_module="lwp.settings", log_dir=workspace.root).start()
-        fleet = Fleet(backend, bridge)
-        results = []
-        for size in args.sizes:
-            print(f"... {size} containers", file=sys.stderr, flush=True)
-            fleet.grow_to(size, args.running_fraction)
-            results.append(measure_size(fleet, server, auth, args.repeat))
-        load = throughput(server, auth, fleet, args.clients, args.seconds)
-        load["containers"] = len(fleet.names)
-        print_table(results, load)
-        if args.json_path:
-            Path(args.json_path).write_text(json.dumps({"sizes": results, "throughput": load}, indent=2) + "\n")
-    except KeyboardInterrupt:
-        print("interrupted; cleaning up", file=sys.stderr)
-        return 130
+        yield {"token": auth_token, "cookie": cookie}, backend, bridge, server
     finally:
         if server:
             server.stop()
@@ -302,7 +290,31 @@ def main(argv=None):
         if bridge:
             bridge.down()
         workspace.remove()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        with served_workspace() as (auth, backend, bridge, server):
+            run_benchmark(args, auth, backend, bridge, server)
+    except KeyboardInterrupt:
+        print("interrupted; cleaning up", file=sys.stderr)
+        return 130
     return 0
+
+
+def run_benchmark(args, auth, backend, bridge, server):
+    fleet = Fleet(backend, bridge)
+    results = []
+    for size in args.sizes:
+        print(f"... {size} containers", file=sys.stderr, flush=True)
+        fleet.grow_to(size, args.running_fraction)
+        results.append(measure_size(fleet, server, auth, args.repeat))
+    load = throughput(server, auth, fleet, args.clients, args.seconds)
+    load["containers"] = len(fleet.names)
+    print_table(results, load)
+    if args.json_path:
+        Path(args.json_path).write_text(json.dumps({"sizes": results, "throughput": load}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

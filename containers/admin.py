@@ -6,6 +6,7 @@ from django.db.models import BooleanField, Case, Value, When
 from containers import services
 from containers.models import Container
 from lwp.exceptions import LWPError
+from operations.origin import admin_origin
 
 
 class OnHostFilter(admin.SimpleListFilter):
@@ -52,11 +53,12 @@ class ContainerAdmin(admin.ModelAdmin):
     def _power(self, request, queryset, action):
         for container in queryset:
             try:
-                state = services.perform_action(name=container.name, action=action, user=request.user)
+                done = services.perform_action(name=container.name, action=action, user=request.user,
+                                               origin=admin_origin(request))
             except LWPError as error:
                 self.message_user(request, f"{container.name}: {error.message}", messages.ERROR)
             else:
-                self.message_user(request, f"{container.name}: {action} done, now {state}", messages.SUCCESS)
+                self.message_user(request, f"{container.name}: {action} done, now {done.value}", messages.SUCCESS)
 
     @admin.action(description="Start the selected containers", permissions=["change"])
     def start_containers(self, request, queryset):
@@ -70,7 +72,8 @@ class ContainerAdmin(admin.ModelAdmin):
     def forget_orphans(self, request, queryset):
         names = list(queryset.values_list("name", flat=True))
         try:
-            forgotten = services.forget_orphaned_metadata(names=names, user=request.user)
+            forgotten = services.forget_orphaned_metadata(names=names, user=request.user,
+                                                          origin=admin_origin(request))
         except LWPError as error:
             self.message_user(request, error.message, messages.ERROR)
             return

@@ -23,7 +23,7 @@ from containers import services
 from containers.filtersets import ContainerFilterSet
 from containers.forms import ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, SettingsForm
 from lwp import exceptions
-from operations import audit
+from operations import services as operation_services
 from operations.origin import panel_origin
 
 # Order of the state counts on the dashboard; others follow alphabetically.
@@ -31,7 +31,8 @@ STATE_ORDER = ("RUNNING", "FROZEN", "STOPPED")
 
 
 def panel_view(view):
-    """Sign-in required; the services' PermissionDenied shown as the 403 page."""
+    """Sign-in required; the services' PermissionDenied shown as the 403 page (a refused write
+    is recorded in the audit log by operations.middleware.RefusedWritesMiddleware)."""
 
     @login_required
     @functools.wraps(view)
@@ -39,8 +40,6 @@ def panel_view(view):
         try:
             return view(request, *args, **kwargs)
         except exceptions.PermissionDenied as exc:
-            if request.method == "POST":
-                audit.record_denial(request=request, origin=panel_origin(request), message=exc.message)
             raise PermissionDenied(exc.message) from None
 
     return wrapper
@@ -89,6 +88,7 @@ def _dashboard_context(request):
         "total": len(rows),
         "counts": _state_counts(rows),
         "host": services.get_host_info(user=request.user),
+        "running": operation_services.running_operations(user=request.user),
         "query": query,
         "here": reverse("containers:dashboard") + (f"?{query}" if query else ""),
         # The prefix of every container's URLs: reversing two URLs per row would cost more than the row.
@@ -176,6 +176,8 @@ def render_detail(request, name, *, settings_form=None, clone_form=None, delete_
         "clone_form": clone_form or CloneForm(stores=detail.clone_stores),
         "delete_form": delete_form or DeleteForm(container_name=name),
         "here": reverse("containers:detail", args=[name]),
+        "running": operation_services.running_operations(user=request.user, container=name),
+        "history": operation_services.container_history(user=request.user, name=name),
     }
     return render(request, "containers/detail.html", context, status=status)
 

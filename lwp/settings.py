@@ -173,12 +173,21 @@ LWP_CREATE_TIMEOUT = envint("LWP_CREATE_TIMEOUT", 900, minimum=5, maximum=86400)
 LWP_JOB_QUEUE = envstr("LWP_JOB_QUEUE", "lwp")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": [LWP_JOB_QUEUE]}}
 LWP_WORKER_WAIT = envint("LWP_WORKER_WAIT", 10, minimum=1, maximum=3600)
+# bin/lwp-run (lwp/supervisor.py) runs this many workers beside gunicorn; 0 when they run
+# elsewhere on the same database. On stop, a worker gets LWP_STOP_GRACE seconds to finish its
+# job before it is killed (the job is then undone).
+LWP_JOB_WORKERS = envint("LWP_JOB_WORKERS", 2, minimum=0, maximum=64)
+LWP_STOP_GRACE = envint("LWP_STOP_GRACE", 30, minimum=0, maximum=3600)
 # Audit events (and finished operations) older than this many days are pruned by the worker.
 LWP_AUDIT_DAYS = envint("LWP_AUDIT_DAYS", 365, minimum=1, maximum=100 * 365)
 LWP_STOP_TIMEOUT = envint("LWP_STOP_TIMEOUT", 30, minimum=0, maximum=MAX_STOP_TIMEOUT)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # First, so that its createsuperuser and changepassword (Django's, plus an audit event) take
+    # the place of django.contrib.auth's: the first app that has a command wins.
+    "operations",
+    # django.contrib.admin on a site that records every admin change in the audit log.
+    "operations.apps.AuditedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -194,7 +203,6 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "containers",
     "tokens",
-    "operations",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +214,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "operations.middleware.RefusedWritesMiddleware",  # a write refused on a page: an audit event
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lock-out into its answer

@@ -3,13 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from lwp.api.index import IndexView
+from operations.auth_views import PasswordChangeView
 
 # Sign-in, sign-out and password change only: no password-reset routes (they answer anyone and
 # send mail). A superuser resets a password in the admin or with `manage.py changepassword`.
 auth_urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password_change/", PasswordChangeView.as_view(), name="password_change"),  # audited
     path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]
 

@@ -20,7 +20,7 @@ from lwp.exceptions import (
 )
 from operations import audit
 from operations.models import FINISHED, UNFINISHED, LogLine, Operation, Status
-from operations.origin import CLI
+from operations.origin import CLI, Origin
 
 log = logging.getLogger("lwp.operations")
 
@@ -28,8 +28,9 @@ _KINDS = {}
 
 # How often a running job looks for a cancel request, at most (one small query each time).
 CANCEL_CHECK_SECONDS = 0.5
-# A synchronous caller's polling: fast at first (short jobs), then every 100 ms.
-_FIRST_POLL, _LAST_POLL = 0.005, 0.1
+# A synchronous caller polls (a read by primary key): every 20 ms for the first seconds, where
+# a busybox create ends, then less often as a long job goes on.
+_FAST_POLL, _FAST_SECONDS, _SLOW_POLL = 0.02, 5, 0.25
 
 
 def job_kind(kind, *, undo=None):
@@ -90,8 +91,6 @@ def _record_outcome(operation):
 
 
 def _origin_of(operation):
-    from operations.origin import Origin  # noqa: PLC0415 - avoid a cycle at import
-
     return Origin(source=operation.source, address=operation.client_address, token=operation.token)
 
 
@@ -154,9 +153,9 @@ def wait_for(operation, *, pickup_timeout=None):
     from operations import workers  # noqa: PLC0415
 
     pickup_timeout = settings.LWP_WORKER_WAIT if pickup_timeout is None else pickup_timeout
-    pickup_deadline = time.monotonic() + pickup_timeout
-    pause = _FIRST_POLL
-    next_liveness_check = time.monotonic() + 2
+    started = time.monotonic()
+    pickup_deadline = started + pickup_timeout
+    next_liveness_check = started + 2
     while True:
         operation.refresh_from_db(fields=["status", "worker", "result", "error_code", "error_message",
                                           "error_fields", "progress", "started", "finished"])
@@ -169,8 +168,7 @@ def wait_for(operation, *, pickup_timeout=None):
         if operation.status == Status.RUNNING and now >= next_liveness_check:
             workers.recover_interrupted(only=[operation.pk])
             next_liveness_check = now + 2
-        time.sleep(pause)
-        pause = min(pause * 2, _LAST_POLL)
+        time.sleep(_FAST_POLL if now - started < _FAST_SECONDS else _SLOW_POLL)
 
 
 def _give_up_unclaimed(operation, waited):

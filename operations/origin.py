@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass
 
+from lwp.api.routing import API_PREFIX
 from operations.models import Source
 from tokens.throttle import client_address
+
+ADMIN_PREFIX = "/admin/"  # where lwp/urls.py mounts the admin site
 
 
 @dataclass(frozen=True)
@@ -35,3 +38,14 @@ def panel_origin(request):
 
 def admin_origin(request):
     return Origin.of_request(request, Source.ADMIN)
+
+
+def origin_of(request):
+    """The origin of a request that may come from any surface (sign-in, password change, refusals);
+    no request at all (a command, the shell) is the command line."""
+    if request is None:
+        return CLI
+    path = getattr(request, "path_info", "") or ""
+    if path.startswith(API_PREFIX):
+        return api_origin(request)
+    return admin_origin(request) if path.startswith(ADMIN_PREFIX) else panel_origin(request)

@@ -65,5 +65,10 @@ def container_history(*, user, name, limit=20):
     return list(list_events(user=user).filter(CONTAINER_EVENTS, target=name)[:limit])
 
 
-def running_operations(*, user):
-    return list(list_operations(user=user).filter(status__in=jobs.UNFINISHED)[:20])
+def running_operations(*, user, container=None):
+    """The pending and running operations (the dashboard's box), or those on one container
+    (a clone's too: it works on its source, whose page would otherwise not tell)."""
+    operations = list_operations(user=user).filter(status__in=jobs.UNFINISHED)
+    if container is not None:
+        operations = operations.filter(Q(container=container) | Q(kind="clone", params__source=container))
+    return list(operations[:20])

@@ -1,49 +1,38 @@
-"""Security events and admin changes, recorded from Django's own signals."""
+"""Sign-in events, recorded from Django's own signals (panel and admin alike).
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+Admin changes are recorded by the admin site itself (operations/admin_site.py), password
+changes by their views (operations/auth_views.py): Django sends no signal for either that
+carries the request.
+"""
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from operations import audit
-from operations.origin import Origin, admin_origin, panel_origin
-
-_ADMIN_ACTIONS = {ADDITION: "admin.add", CHANGE: "admin.change", DELETION: "admin.delete"}
-
-
-def _origin(request):
-    if request is None:
-        return Origin()
-    return admin_origin(request) if request.path.startswith("/admin/") else panel_origin(request)
+from operations.origin import origin_of
+from tokens import throttle
 
 
 @receiver(user_logged_in, dispatch_uid="lwp-audit-login")
 def _signed_in(sender, request, user, **kwargs):
     audit.record_event(action="auth.login", target=f"user:{user.get_username()}", user=user,
-                       origin=_origin(request))
+                       origin=origin_of(request))
 
 
 @receiver(user_login_failed, dispatch_uid="lwp-audit-login-failed")
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
+    if sender == throttle.FAILURE_SENDER:
+        # The throttle counting a refused token or a guessed one: not a sign-in, and already
+        # recorded by its caller (token.refused, token.create failed).
+        return
     # Django masks the password in `credentials`; the typed name is kept (it may be mistyped).
     typed = str(credentials.get("username", ""))[:150]
     audit.record_event(action="auth.login", target=f"user:{typed}", outcome=audit.FAILED, username=typed,
-                       origin=_origin(request), message="wrong user name or password")
+                       origin=origin_of(request), message="wrong user name or password")
 
 
 @receiver(user_logged_out, dispatch_uid="lwp-audit-logout")
 def _signed_out(sender, request, user, **kwargs):
     if user is not None:
         audit.record_event(action="auth.logout", target=f"user:{user.get_username()}", user=user,
-                           origin=_origin(request))
-
-
-@receiver(post_save, sender=LogEntry, dispatch_uid="lwp-audit-admin")
-def _admin_change(sender, instance, created, **kwargs):
-    """Every change made in the admin (Django writes a LogEntry for each)."""
-    if not created:
-        return
-    model = instance.content_type.model if instance.content_type_id else "object"
-    audit.record_event(action=_ADMIN_ACTIONS.get(instance.action_flag, "admin.change"),
-                       target=f"{model}:{instance.object_repr}"[:200], user=instance.user,
-                       origin=Origin(source="admin"), message=instance.get_change_message())
+                           origin=origin_of(request))

@@ -13,6 +13,9 @@ from operations.filtersets import EventFilterSet, OperationFilterSet
 from operations.origin import panel_origin
 
 PER_PAGE = 50
+# While an operation runs, its page shows the end of its log: sending a long log whole every
+# second would cost more than the job (5,000 lines: 450 KiB a second). Once it finished, all of it.
+LIVE_LOG_LINES = 300
 
 
 def _operation_or_404(request, operation_id):
@@ -27,8 +30,15 @@ def _operation_or_404(request, operation_id):
 def detail(request, operation_id):
     """The operation with its log; while it runs, htmx refreshes the live part every second."""
     operation = _operation_or_404(request, operation_id)
-    context = {"operation": operation, "log_lines": operation.log_lines.all(),
-               "may_cancel": not operation.is_finished and services.may_cancel(request.user, operation)}
+    may_cancel = (not operation.is_finished and not operation.cancel_requested
+                  and services.may_cancel(request.user, operation))
+    lines = operation.log_lines.values_list("time", "line")
+    if operation.is_finished:
+        log_lines, earlier = list(lines), 0
+    else:
+        log_lines = list(lines.order_by("-id")[:LIVE_LOG_LINES])[::-1]
+        earlier = lines.count() - len(log_lines) if len(log_lines) == LIVE_LOG_LINES else 0
+    context = {"operation": operation, "log_lines": log_lines, "earlier_lines": earlier, "may_cancel": may_cancel}
     if request.headers.get("HX-Request"):
         return render(request, "operations/_live.html", context)
     return render(request, "operations/detail.html", context)
@@ -53,25 +63,38 @@ def _page(request, queryset):
     return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
 
 
-def _query_without_page(request):
+def _for_people(filterset):
+    """The pages' filter form: the same filters as the API's, with a date-time picker for `since`."""
+    since = filterset.form.fields.get("since")
+    if since is not None:  # the form's fields are its own copies: the API's stay as they are
+        since.widget.input_type = "datetime-local"
+        since.help_text = ""
+    return filterset
+
+
+def _filters(request):
+    """The query without the page (for the pages' links), and whether any filter has a value."""
     query = request.GET.copy()
     query.pop("page", None)
-    return query.urlencode()
+    return {"query": query.urlencode(), "filtered": any(v for _, values in query.lists() for v in values)}
 
 
 @require_GET
 @panel_view
 def operation_list(request):
-    filterset = OperationFilterSet(request.GET or None, queryset=services.list_operations(user=request.user))
-    operations = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    return render(request, "operations/list.html", {
-        "filterset": filterset, "page": _page(request, operations), "query": _query_without_page(request)})
+    return _filtered_page(request, OperationFilterSet, services.list_operations(user=request.user),
+                          "operations/list.html")
 
 
 @require_GET
 @panel_view
 def activity(request):
-    filterset = EventFilterSet(request.GET or None, queryset=services.list_events(user=request.user))
-    events = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    return render(request, "operations/activity.html", {
-        "filterset": filterset, "page": _page(request, events), "query": _query_without_page(request)})
+    return _filtered_page(request, EventFilterSet, services.list_events(user=request.user),
+                          "operations/activity.html")
+
+
+def _filtered_page(request, filterset_class, queryset, template):
+    # Always bound (no filters: an empty form, valid): an unbound one is never valid, and shows nothing.
+    filterset = _for_people(filterset_class(request.GET, queryset=queryset))
+    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    return render(request, template, {"filterset": filterset, "page": _page(request, rows), **_filters(request)})

@@ -115,6 +115,6 @@ def worker_checks():
         check = Check(name="Job workers", status=OK, detail=f"{len(alive)} alive: {detail}")
     else:
         check = Check(name="Job workers", status=MISSING, detail="no worker is running",
-                      hint="creating, cloning and deleting containers wait for a worker: run bin/lwp-run, "
-                           "or start the lwp-worker service")
+                      hint="creating, cloning and deleting containers wait for a worker: run bin/lwp-run "
+                           "(or systemctl start lwp), which starts LWP_JOB_WORKERS of them")
     return CheckGroup(title="LWP worker", checks=[check])

@@ -88,6 +88,26 @@
     if (form && form.hasAttribute("data-confirm-name")) syncConfirm(form);
   });
 
+  // ---- an operation's log: follows its end while it runs, unless the reader scrolled up ----
+  // Each refresh replaces the box (it would start at its top again): keep where the reader was.
+  var logAtEnd = true, logScroll = 0;
+
+  function followLog() {
+    var box = document.getElementById("oplog");
+    if (box) box.scrollTop = logAtEnd ? box.scrollHeight : logScroll;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function () {
+    var box = document.getElementById("oplog");
+    if (!box) return;
+    logAtEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 8;
+    logScroll = box.scrollTop;
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "operation-live") followLog();
+  });
+
   // ---- copy a token's secret ----
   function copy(button) {
     var field = document.getElementById(button.getAttribute("data-copy"));
@@ -114,5 +134,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form[data-confirm-name]").forEach(syncConfirm);
     showSelection();
+    followLog();
   });
 })();

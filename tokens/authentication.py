@@ -57,8 +57,9 @@ class TokenAuthentication(BaseAuthentication):
         token = Token.find(raw_token) if is_valid_token_text(raw_token) else None
         if token is None or not token.user.is_active:
             throttle.record_failure(request)
-            audit.record_event(action="token.refused", target=f"{request.method} {request.path}"[:200],
-                               outcome=audit.DENIED, origin=Origin.of_request(request, Source.API),
+            audit.record_event(action="token.refused", target=audit.request_target(request),
+                               outcome=audit.DENIED,
+                               origin=Origin.of_request(request, Source.API),
                                message="unknown, revoked or expired token")
             raise AuthenticationFailed("unknown, revoked or expired token")
         touch_last_used(token)

@@ -22,7 +22,7 @@ def issue_token(*, user, raw_token=None, description="", read_only=False, expire
     outlives it, so an expiring token cannot be traded for an everlasting one.
     """
     if raw_token is not None and Token.objects.filter(digest=token_digest(raw_token)).exists():
-        raise TokenExists("this token already exists; choose another", fields={"token": "already exists"})
+        _refuse_existing(by=by or user, description=description, origin=origin)
     if issuer is not None and issuer.expires is not None:
         expires = min(expires, issuer.expires) if expires is not None else issuer.expires
     try:
@@ -30,12 +30,18 @@ def issue_token(*, user, raw_token=None, description="", read_only=False, expire
             token, raw_token = Token.issue(user=user, raw_token=raw_token, description=description,
                                            read_only=read_only, expires=expires)
     except IntegrityError:  # the same token added by a concurrent request
-        raise TokenExists("this token already exists; choose another",
-                          fields={"token": "already exists"}) from None
+        _refuse_existing(by=by or user, description=description, origin=origin)
     log.info("token #%s issued to %s", token.pk, user)
     audit.record_event(action="token.create", target=_audit_name(token), user=by or user, origin=origin,
                        message=f"for {user.get_username()}" + (", read-only" if read_only else ""))
     return token, raw_token
+
+
+def _refuse_existing(*, by, description, origin):
+    """A chosen token that exists already is refused, and recorded: the 409 confirmed a guess."""
+    audit.record_event(action="token.create", target=f"token:{str(description)[:80]}", outcome=audit.FAILED,
+                       user=by, origin=origin, message="a token with this secret already exists")
+    raise TokenExists("this token already exists; choose another", fields={"token": "already exists"})
 
 
 def revoke_token(*, raw_token, user, origin=None):

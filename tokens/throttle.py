@@ -106,9 +106,13 @@ def _prepared(request):
     return request
 
 
+# The sender of the failures counted here: the audit log tells them from failed sign-ins.
+FAILURE_SENDER = __name__
+
+
 def record_failure(request, *, username=None):
     """One failed attempt from this client (and this account, if named)."""
-    user_login_failed.send(sender=__name__, credentials={"username": username}, request=_prepared(request))
+    user_login_failed.send(sender=FAILURE_SENDER, credentials={"username": username}, request=_prepared(request))
 
 
 def is_locked_out(request, *, username=None):

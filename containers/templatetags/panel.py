@@ -7,6 +7,7 @@ from django.middleware.csrf import get_token
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.timezone import localtime
 
 from containers.figures import humanize_bytes
 from containers.vocabulary import allowed_actions
@@ -125,3 +126,11 @@ def container_rows(context, rows):
         "here": escape(context["here"]),
     }
     return mark_safe("\n  ".join(_row_html(row, **options) for row in rows))  # noqa: S308 - every value escaped
+
+
+@register.filter
+def log_html(entries):
+    """An operation's log lines, (time, line) pairs, as the log box shows them. In Python for the
+    same reason as the rows: a template loop cost a third of a millisecond a line, every second."""
+    return mark_safe("".join(  # noqa: S308 - every line escaped
+        f'<span class="logtime">{localtime(time):%H:%M:%S}</span> {escape(line)}\n' for time, line in entries))

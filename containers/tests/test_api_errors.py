@@ -92,6 +92,8 @@ def test_schema_describes_every_route_in_its_documented_form(client, users, toke
         ("DELETE", "/api/v1/containers/{name}"), ("POST", "/api/v1/tokens"),
         ("DELETE", "/api/v1/tokens/{token}"), ("GET", "/api/v1/templates"), ("GET", "/api/v1/host"),
         ("GET", "/api/v1/containers/{name}/settings"), ("PATCH", "/api/v1/containers/{name}/settings"),
+        ("GET", "/api/v1/operations"), ("GET", "/api/v1/operations/{operation_id}"),
+        ("DELETE", "/api/v1/operations/{operation_id}"), ("GET", "/api/v1/events"),
     }
     assert set(schema["components"]["schemas"]["ActionEnum"]["enum"]) == {
         "start", "stop", "freeze", "unfreeze", "restart"}

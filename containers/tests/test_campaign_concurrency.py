@@ -75,7 +75,9 @@ def test_fifty_concurrent_random_actions_answer_200_or_an_explained_409_and_leav
     announced = {name: set() for name in names}
     for name, action, answer in results:
         if answer.status == 200:
-            assert answer.json == {"status": "ok", "name": name, "state": STATE_AFTER[action]}, answer.json
+            assert answer.json == {"status": "ok", "name": name, "state": STATE_AFTER[action],
+                                   "operation": answer.json.get("operation")}, answer.json
+            assert answer.json["operation"], answer.json
             announced[name].add(answer.json["state"])
         else:
             assert explains_itself(name, action, answer), (name, action, answer.json)

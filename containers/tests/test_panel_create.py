@@ -3,6 +3,7 @@
 import pytest
 
 from containers.models import Container
+from operations.models import Operation
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,10 @@ def test_create_records_who_made_it_and_opens_its_page(client, users, backend):
     try:
         response = client.post(CREATE, {"name": name, "template": "busybox", "store": "dir",
                                          "description": "made in a test"})
-        assert response["Location"] == f"/containers/{name}/"
+        creating = Operation.objects.get(kind="create", container=name)
+        assert response["Location"] == f"/operations/{creating.pk}/"  # its live log, not a waiting request
+        page = client.get(response["Location"]).content.decode()
+        assert 'data-status="succeeded"' in page and f'href="/containers/{name}/">Go to {name}</a>' in page
         assert backend.exists(name)
         assert Container.objects.get(name=name).created_by == users.erin
     finally:

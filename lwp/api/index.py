@@ -62,6 +62,7 @@ class IndexView(ApiViewMixin, APIView):
                                "Authorization: Bearer", "session (browser, with CSRF)"],
             "links": {"containers": link("containers-api:list"), "templates": link("containers-api:templates"),
                       "host": link("containers-api:host"), "tokens": link("tokens-api:list"),
+                      "operations": link("operations-api:list"), "events": link("operations-api:events"),
                       "schema": link("api-schema"), "docs": link("api-docs")},
         })
 

@@ -18,7 +18,7 @@ ERRORS = {
     400: "invalid input: a malformed request or body, a missing or bad field (named in `fields`)",
     401: "no token, or an unknown, revoked or expired one",
     403: "a read-only token writing, or the user lacks the permission",
-    404: "no such container, token or operation",
+    404: "no such container, token or operation, or a page past the last",
     409: "a state conflict: already exists, wrong state for the action, busy, an operation that "
          "already finished, or one cancelled while it ran",
     422: "the template or clone failed (see `output`)",

@@ -1,7 +1,8 @@
 """Run the real `bin/lwp-run` on a private data dir and a chosen bind, and stop it whole.
 
-The script runs as a sysadmin runs it (setup, check, migrate, collectstatic, ensureadmin,
-ensuretls, then exec gunicorn), with LWP_NO_LXCBR0=1 so it leaves the host's lxcbr0 alone.
+The script runs as a sysadmin runs it (setup, then bin/lwp-prepare: check, migrate, collectstatic,
+ensureadmin, ensuretls; then exec lwp/supervisor.py, which runs gunicorn and the job workers),
+with LWP_NO_LXCBR0=1 so it leaves the host's lxcbr0 alone.
 """
 
 import contextlib
@@ -42,12 +43,13 @@ def manage(env, *args, timeout=60):
 
 
 class LwpRun:
-    """bin/lwp-run in its own process group; `output` is everything it printed."""
+    """bin/lwp-run (or another `command`) in its own process group; `output` is everything it printed."""
 
-    def __init__(self, env, log_path):
+    def __init__(self, env, log_path, command=("sh", str(REPO / "bin/lwp-run"))):
         self.env = env
+        self.command = list(command)
         self.log_path = Path(log_path)
-        host, _, port = env["LWP_BIND"].rpartition(":")
+        host, _, port = env.get("LWP_BIND", "127.0.0.1:5000").rpartition(":")
         self.host, self.port = host.strip("[]"), int(port)
         self.process = None
 
@@ -55,10 +57,11 @@ class LwpRun:
     def output(self):
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def start(self):
+    def start(self, pass_fds=()):
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(["sh", str(REPO / "bin/lwp-run")], cwd=REPO, env=self.env,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(self.command, cwd=REPO, env=self.env,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                            pass_fds=pass_fds)
         return self
 
     def wait_listening(self, timeout=START_TIMEOUT):
@@ -66,26 +69,23 @@ class LwpRun:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"bin/lwp-run exited {self.process.returncode}:\n{self.output[-3000:]}")
+                raise AssertionError(f"{self.command} exited {self.process.returncode}:\n{self.output[-3000:]}")
             if "Listening at:" in self.output:
                 with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), timeout=2):
                     return self
             time.sleep(0.2)
-        raise AssertionError(f"bin/lwp-run did not listen in {timeout} s:\n{self.output[-3000:]}")
+        raise AssertionError(f"{self.command} did not listen in {timeout} s:\n{self.output[-3000:]}")
 
     def wait_exit(self, timeout=START_TIMEOUT):
         return self.process.wait(timeout)
 
     def pids(self):
-        """The gunicorn master (the script exec'd it) and its workers."""
-        pids = [self.process.pid]
-        with contextlib.suppress(OSError):
-            pids += [int(pid) for pid in Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-                     .read_text().split()]
-        return pids
+        """The supervisor (the script exec'd it) and every process under it."""
+        return [self.process.pid, *descendants(self.process.pid)]
 
     def stop(self, timeout=20):
-        """SIGTERM to the whole group (script, gunicorn and workers), SIGKILL if it lingers."""
+        """SIGTERM to its group (the supervisor then stops its children), SIGKILL if it lingers
+        (the children die with the supervisor: PR_SET_PDEATHSIG)."""
         if self.process is None or self.process.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -96,6 +96,41 @@ class LwpRun:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout)
+
+
+def children(pid):
+    """The processes whose parent is `pid` (none once it is gone)."""
+    found = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError):
+                found += [int(child) for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+    return found
+
+
+def descendants(pid):
+    found = []
+    for child in children(pid):
+        found += [child, *descendants(child)]
+    return found
+
+
+def command_line(pid):
+    """The argv of `pid` as one string ("" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def start_ticks(pid):
+    """When `pid` started (field 22 of /proc/PID/stat), or None when there is no such process:
+    with the pid, it names one process even after the pid is reused."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    return int(stat_line[stat_line.rindex(b")") + 2:].split()[19])
 
 
 @contextlib.contextmanager

@@ -45,7 +45,8 @@ def test_lwp_run_makes_an_old_install_private_and_serves_with_a_private_umask(tm
         answer = curl("--fail", "--header", f"private-token: {token}", f"http://127.0.0.1:{port}/api/v1/containers")
         assert answer.returncode == 0, answer.stderr  # the workers opened and used the database
         umasks = {pid: umask_of(pid) for pid in server.pids()}
-        assert len(umasks) == 3, server.output  # gunicorn's master and its 2 workers
+        # The supervisor, gunicorn's master and its 2 workers, and the 2 job workers.
+        assert len(umasks) == 6, server.output
         assert set(umasks.values()) == {0o077}
         assert not_private(data_dir) == {}  # while it serves: its own -wal/-shm included
 

@@ -10,7 +10,9 @@ class LogLineSerializer(serializers.ModelSerializer):
         fields = ["time", "line"]
 
 
-class ErrorSerializer(serializers.Serializer):
+class OperationErrorSerializer(serializers.Serializer):
+    # Not "ErrorSerializer": the schema would have two components named Error (lwp.api.schema's).
+
     code = serializers.CharField()
     message = serializers.CharField()
     fields = serializers.DictField(child=serializers.CharField(), required=False)
@@ -29,7 +31,7 @@ class OperationSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "container", "status", "progress", "user", "token", "source",
                   "client_address", "created", "started", "finished", "result", "error", "url"]
 
-    @extend_schema_field(ErrorSerializer(allow_null=True))
+    @extend_schema_field(OperationErrorSerializer(allow_null=True))
     def get_error(self, operation):
         if not operation.error_code:
             return None

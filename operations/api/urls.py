@@ -9,5 +9,5 @@ urlpatterns = [
     *both_slashes("operations", OperationViewSet, "list", {"get": "list"}),
     *both_slashes("operations/<str:operation_id>", OperationViewSet, "detail",
                   {"get": "retrieve", "delete": "destroy"}),
-    *both_slashes("events", EventViewSet, "list", {"get": "list"}),
+    *both_slashes("events", EventViewSet, "events", {"get": "list"}),
 ]

@@ -24,11 +24,14 @@ class Pages(PageNumberPagination):
     max_page_size = 500
 
 
-def _filtered(filterset_class, request, queryset):
+def _page_of(view, request, filterset_class, queryset, serializer_class):
+    """The filtered rows' requested page, as {count, next, previous, results}."""
     filterset = filterset_class(request.query_params, queryset=queryset)
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
-    return filterset.qs
+    pages = Pages()
+    page = pages.paginate_queryset(filterset.qs, request, view=view)
+    return pages.get_paginated_response(serializer_class(page, many=True).data)
 
 
 class OperationViewSet(ApiViewMixin, viewsets.ViewSet):
@@ -40,12 +43,10 @@ class OperationViewSet(ApiViewMixin, viewsets.ViewSet):
                                OpenApiParameter("user", OpenApiTypes.STR, description="who asked for them"),
                                OpenApiParameter("page", OpenApiTypes.INT),
                                OpenApiParameter("per_page", OpenApiTypes.INT)],
-                   responses={200: OperationSerializer(many=True), **errors(400, 401, 403)})
+                   responses={200: OperationSerializer(many=True), **errors(400, 401, 403, 404)})
     def list(self, request):
-        operations = _filtered(OperationFilterSet, request, services.list_operations(user=request.user))
-        pages = Pages()
-        page = pages.paginate_queryset(operations, request, view=self)
-        return pages.get_paginated_response(OperationSerializer(page, many=True).data)
+        return _page_of(self, request, OperationFilterSet, services.list_operations(user=request.user),
+                        OperationSerializer)
 
     @extend_schema(summary="Show an operation, with its log", parameters=[ID_PARAMETER],
                    responses={200: OperationDetailSerializer, **errors(401, 403, 404)})
@@ -75,9 +76,6 @@ class EventViewSet(ApiViewMixin, viewsets.ViewSet):
                                OpenApiParameter("since", OpenApiTypes.DATETIME),
                                OpenApiParameter("page", OpenApiTypes.INT),
                                OpenApiParameter("per_page", OpenApiTypes.INT)],
-                   responses={200: EventSerializer(many=True), **errors(400, 401, 403)})
+                   responses={200: EventSerializer(many=True), **errors(400, 401, 403, 404)})
     def list(self, request):
-        events = _filtered(EventFilterSet, request, services.list_events(user=request.user))
-        pages = Pages()
-        page = pages.paginate_queryset(events, request, view=self)
-        return pages.get_paginated_response(EventSerializer(page, many=True).data)
+        return _page_of(self, request, EventFilterSet, services.list_events(user=request.user), EventSerializer)

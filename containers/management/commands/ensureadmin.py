@@ -6,6 +6,9 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from operations import audit
+from operations.origin import CLI
+
 
 class Command(BaseCommand):
     help = "Create the first superuser if there is none; prints its password once."
@@ -20,6 +23,8 @@ class Command(BaseCommand):
         given = os.environ.get("LWP_ADMIN_PASSWORD")
         password = given or secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
+        audit.record_event(action="user.create", target=f"user:{username}", origin=CLI,
+                           message="the first superuser, by manage.py ensureadmin")
         self.stdout.write(f"Created the admin account {username!r}.")
         if not given:
             self.stdout.write(f"Its password (shown once, change it after signing in): {password}")

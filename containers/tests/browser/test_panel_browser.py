@@ -5,7 +5,11 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
+
+from operations import audit, workers
+from operations.models import LogLine, Operation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,21 +71,80 @@ def test_bulk_stop_reports_each_container(browse, users, make_container):
         expect(page.locator("#messages")).to_contain_text(f"{name}: stop done, now STOPPED")
 
 
-def test_create_then_delete(browse, users, backend):
+def test_create_follows_the_operation_live_then_delete(browse, users, backend):
     name = "brc-" + users.erin.username
     page = browse(users.erin)
     page.get_by_role("link", name="New container").first.click()
     page.get_by_label("Name").fill(name)
     page.get_by_label("Template", exact=True).select_option("busybox")
     page.get_by_role("button", name="Create").click()
-    expect(page.locator("h1")).to_contain_text(name, timeout=120000)
+    page.wait_for_url(re.compile(r"/operations/[0-9a-f-]{36}/$"))
+    expect(page.locator("h1")).to_contain_text(f"Create {name}")
+    page.evaluate("window.lwpNotReloaded = true")  # gone if the page were loaded again
+    expect(page.locator(".opstate .badge")).to_have_text("succeeded", timeout=120000)
+    expect(page.locator("#oplog")).to_contain_text(f"LWP: created '{name}'")
+    assert page.evaluate("window.lwpNotReloaded") is True
     assert backend.exists(name)
+    page.get_by_role("link", name=f"Go to {name}").click()
+    expect(page.locator("h1")).to_contain_text(name)
+    history = page.locator("#history")
+    expect(history.get_by_role("link", name="container.create")).to_be_visible()
+    expect(history.locator(".badge")).to_have_text("succeeded")
     delete = page.get_by_role("button", name=f"Delete {name}")
     expect(delete).to_be_disabled()
     page.get_by_label("Type the container's name to confirm").fill(name)
     delete.click()
-    expect(page.locator("#messages")).to_contain_text(f"Deleted {name}.")
+    expect(page.locator("h1")).to_contain_text(f"Destroy {name}")
+    expect(page.locator(".opstate .badge")).to_have_text("succeeded", timeout=60000)
     assert not backend.exists(name)
+    page.get_by_role("link", name="Back to the containers").click()
+    page.wait_for_url(live_url(page, "/"))
+
+
+def live_url(page, path):
+    return re.sub(r"^(https?://[^/]+).*$", r"\1", page.url) + path
+
+
+def test_running_operation_shows_on_the_dashboard_and_its_page_updates_live(browse, users):
+    # A row of the test's own, not a job: the test decides when it moves on. Its worker is this
+    # test process, registered, so the real worker's recovery does not take it for interrupted.
+    workers.register("browser-test")
+    operation = Operation.objects.create(kind="create", container="brlive", user=users.dave, username="dave",
+                                         source="panel", status="running", progress=20, worker="browser-test")
+    LogLine.objects.bulk_create(LogLine(operation=operation, time=timezone.now(), line=f"step {n}")
+                                for n in range(200))
+    page = browse(users.bob)
+    box = page.locator("#running-ops")
+    expect(box).to_contain_text("Create brlive")
+    expect(box).to_contain_text("by dave")
+    box.get_by_role("link", name="Create brlive").click()
+    expect(page.locator(".opstate .badge")).to_have_text("running")
+    expect(page.get_by_role("button", name="Cancel")).to_have_count(0)  # bob's it is not
+    log = page.locator("#oplog")
+    scrolled_to_end = "e => e.scrollHeight - e.scrollTop - e.clientHeight < 8"
+    assert log.evaluate("e => e.scrollHeight > e.clientHeight")
+    page.wait_for_function(f"({scrolled_to_end})(document.getElementById('oplog'))")
+    LogLine.objects.create(operation=operation, time=timezone.now(), line="step last")
+    Operation.objects.filter(pk=operation.pk).update(progress=60)
+    expect(page.locator(".opprogress")).to_contain_text("60 %")
+    expect(log).to_contain_text("step last")
+    assert log.evaluate(scrolled_to_end)  # it followed the new line
+    Operation.objects.filter(pk=operation.pk).update(status="failed", error_code="lxc_error",
+                                                     error_message="the template failed",
+                                                     result={"output": "ERROR: no such release"})
+    expect(page.locator(".opstate .badge")).to_have_text("failed")
+    expect(page.get_by_role("alert")).to_contain_text("the template failed")
+    expect(page.locator("#operation-live")).not_to_have_attribute("hx-trigger", re.compile("."))
+    # The dashboard's box comes and goes with the table's refresh (out of band), without a reload.
+    other = Operation.objects.create(kind="destroy", container="brgone", user=users.erin, username="erin",
+                                     source="api", status="pending")
+    page.goto("/")
+    expect(page.locator("#running-ops")).to_contain_text("Destroy brgone")
+    expect(page.locator("#running-ops")).not_to_contain_text("brlive")
+    page.evaluate("window.lwpNotReloaded = true")
+    Operation.objects.filter(pk=other.pk).update(status="succeeded")
+    expect(page.locator("#running-ops")).to_be_empty(timeout=15000)
+    assert page.evaluate("window.lwpNotReloaded") is True
 
 
 def test_settings_save_then_restart(browse, users, make_container, backend):
@@ -135,9 +198,17 @@ def test_viewer_sees_no_action_buttons_and_gets_403_posting_anyway(browse, users
 
 def test_pages_fit_a_phone_screen(browse, users, make_container):
     name = make_container("ph")
+    operation = Operation.objects.create(kind="clone", container=name, user=users.dave, username="dave",
+                                         source="panel", status="failed", params={"source": name},
+                                         error_code="lxc_error", error_message="a long reason " * 20,
+                                         result={"output": "a-long-unbroken-line-" * 20})
+    LogLine.objects.create(operation=operation, time=timezone.now(), line="an-unbroken-log-line-" * 20)
+    audit.record_event(action="container.clone", target=name, user=users.dave, outcome=audit.FAILED,
+                       message="a long reason " * 20, operation=operation)
     page = browse(users.dave, width=390)
     expect(row(page, name)).to_be_visible()
-    for path in ("/", f"/containers/{name}/", "/tokens/", "/host/"):
+    for path in ("/", f"/containers/{name}/", "/tokens/", "/host/", "/operations/", "/activity/",
+                 f"/operations/{operation.pk}/"):
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, (path, overflow)

@@ -1,6 +1,7 @@
 """Print a new API token for a user: how a sysadmin gets the first one."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError
 
 from lwp.exceptions import LWPError
@@ -31,8 +32,9 @@ class Command(BaseCommand):
         if len(description) > 200:
             raise CommandError("--description must be at most 200 characters")
         try:
+            # Nobody signed in on the command line: the event names no user (its message, the owner).
             _, raw_token = services.issue_token(user=owner, raw_token=token, description=description,
-                                                read_only=read_only, origin=CLI)
+                                                read_only=read_only, by=AnonymousUser(), origin=CLI)
         except LWPError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(raw_token)
