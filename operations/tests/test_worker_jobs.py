@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from operations.models import LogLine, Operation
+from operations.models import LogLine, Operation, Worker
 from testing import playground
 from testing.api import curl
 
@@ -173,6 +173,9 @@ def test_worker_killed_mid_create_leaves_a_failed_operation_no_container_no_lock
     operation_id = create_async(server, tokens.erin, name).body["id"]
     follow(server, tokens.erin, operation_id, lambda body: "Downloading the rootfs" in log_text(body))
     worker = server.job_workers[0]
+    # Its row, which an earlier test's flush of the tables removed, is back (it beats every 5 s):
+    # without it, nobody could tell that the worker of this operation died.
+    assert wait_until(lambda: Worker.objects.filter(pid=worker.process.pid).exists(), 15)
 
     worker.kill()
 

@@ -5,6 +5,7 @@ itself and beats (so the host page and the web server can tell it lives), fails 
 undoes the operations a dead worker left running, and prunes the audit log daily.
 """
 
+import logging
 import os
 import socket
 import threading
@@ -15,6 +16,8 @@ from django.db import close_old_connections, connection
 from django_tasks_db.management.commands import db_worker
 
 from operations import audit, workers
+
+log = logging.getLogger("lwp.operations")
 
 PRUNE_EVERY = 24 * 3600
 RECOVER_EVERY = 10
@@ -45,17 +48,26 @@ class Command(db_worker.Command):
             workers.unregister(worker_id)
 
     def _keep_beating(self, worker_id, stop):
-        last_prune = last_recovery = 0.0
+        chores = {"recovery": [RECOVER_EVERY, 0.0, workers.recover_interrupted],
+                  "pruning": [PRUNE_EVERY, 0.0, audit.prune_events]}
         try:
             while not stop.wait(workers.HEARTBEAT):
-                close_old_connections()
-                workers.beat(worker_id)
-                now = time.monotonic()
-                if now - last_recovery >= RECOVER_EVERY:
-                    workers.recover_interrupted()
-                    last_recovery = now
-                if now - last_prune >= PRUNE_EVERY:
-                    audit.prune_events()
-                    last_prune = now
+                # A failed beat (a locked or unreachable database) must not end the beating: a
+                # worker that stops beating is declared dead and its jobs interrupted.
+                try:
+                    close_old_connections()
+                    workers.beat(worker_id)
+                    _do_due_chores(chores)
+                except Exception:  # noqa: BLE001 - logged; the next beat tries again
+                    log.exception("worker %s: heartbeat failed", worker_id)
         finally:
             connection.close()
+
+
+def _do_due_chores(chores):
+    now = time.monotonic()
+    for chore in chores.values():
+        every, last, run = chore
+        if now - last >= every:
+            run()
+            chore[1] = now
