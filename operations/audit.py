@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from lwp.log_redaction import safe_path
@@ -32,11 +32,12 @@ def record_event(*, action, target="", outcome=SUCCEEDED, user=None, username=""
     origin = origin or CLI
     user, username = _user_and_name(user, username)
     try:
-        return Event.objects.create(
-            time=timezone.now(), user=user, username=username[:150], token=origin.token,
-            source=origin.source, client_address=origin.address, action=action, target=str(target)[:200],
-            outcome=outcome, message=str(message)[:2000],
-            operation=getattr(operation, "pk", operation))
+        with transaction.atomic():  # a savepoint inside a caller's transaction: its failure stays here
+            return Event.objects.create(
+                time=timezone.now(), user=user, username=username[:150], token=origin.token,
+                source=origin.source, client_address=origin.address, action=action, target=str(target)[:200],
+                outcome=outcome, message=str(message)[:2000],
+                operation=getattr(operation, "pk", operation))
     except DatabaseError:
         log.exception("could not record the audit event %s %s %s", action, target, outcome)
         return None

@@ -74,11 +74,12 @@ def finish(operation, status, *, result=None, error=None, only_from=UNFINISHED):
         output = getattr(error, "output", "")
         if output:
             fields["result"] = {"output": output}
-    ended = Operation.objects.filter(pk=operation.pk, status__in=only_from).update(**fields)
-    if ended:
-        for name, value in fields.items():
-            setattr(operation, name, value)
-        _record_outcome(operation)
+    with transaction.atomic():  # one commit for the end and its event
+        ended = Operation.objects.filter(pk=operation.pk, status__in=only_from).update(**fields)
+        if ended:
+            for name, value in fields.items():
+                setattr(operation, name, value)
+            _record_outcome(operation)
     return bool(ended)
 
 
