@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import time
 from pathlib import Path
 
@@ -98,6 +99,26 @@ def wait_until(condition, timeout=30):
     return False
 
 
+def leftovers(name, backend, worker):
+    """What a failed clean-up left, for the assertion's message: processes, files, lock, worker log."""
+    processes = subprocess.run(["ps", "-eo", "pid,ppid,pgid,stat,args"], capture_output=True, text=True,
+                               timeout=10).stdout
+    files = os.listdir(container_dir(name)) if os.path.isdir(container_dir(name)) else []
+    return (f"files {files}, lock held {backend.locks.is_held(name)}\n{processes[-4000:]}\n"
+            f"worker log: {worker.log_text()[-2000:]}")
+
+
+def assert_name_is_free_again(server, token, backend, name):
+    """No container and no lock is left of `name`: the same create, with a template that does not
+    wait, succeeds (through a worker)."""
+    created = call(server, "PUT", "/api/v1/containers/", token, {"name": name, "template": "busybox"})
+    try:
+        assert created.status == 200, created.body
+    finally:
+        if backend.exists(name):
+            backend.destroy(name, force=True)
+
+
 def test_async_create_shows_its_log_and_progress_while_it_runs_and_its_result_after(
         server, users, tokens, templates_dir, backend):
     name = playground.unique_name("async")
@@ -142,13 +163,7 @@ def test_cancelled_create_leaves_nothing_behind_and_frees_the_name(server, users
     assert not os.path.lexists(container_dir(name))
     again = call(server, "DELETE", f"/api/v1/operations/{operation_id}", tokens.erin)
     assert (again.status, again.body["code"]) == (409, "finished")
-    # The name and its lock are free: the same create, with a template that does not wait, succeeds.
-    created = call(server, "PUT", "/api/v1/containers/", tokens.erin, {"name": name, "template": "busybox"})
-    try:
-        assert created.status == 200, created.body
-    finally:
-        if backend.exists(name):
-            backend.destroy(name, force=True)
+    assert_name_is_free_again(server, tokens.erin, backend, name)
 
 
 def test_a_synchronous_create_through_the_worker_answers_200_as_before(server, users, tokens, backend):
@@ -180,18 +195,13 @@ def test_worker_killed_mid_create_leaves_a_failed_operation_no_container_no_lock
     worker.kill()
 
     # The liblxc call's own supervisor undoes the half-made container when its worker dies.
-    assert wait_until(lambda: not os.path.lexists(container_dir(name)), timeout=30)
+    assert wait_until(lambda: not os.path.lexists(container_dir(name)), timeout=30), \
+        leftovers(name, backend, worker)
     assert not backend.exists(name)
     worker.start()  # as bin/lwp-run restarts a worker that died
     done = follow(server, tokens.erin, operation_id, lambda body: body["finished"] is not None, timeout=30)
     assert done["status"] == "failed" and done["error"]["code"] == "interrupted", done
-    # No lock is left, and the new worker runs new jobs.
-    created = call(server, "PUT", "/api/v1/containers/", tokens.erin, {"name": name, "template": "busybox"})
-    try:
-        assert created.status == 200, created.body
-    finally:
-        if backend.exists(name):
-            backend.destroy(name, force=True)
+    assert_name_is_free_again(server, tokens.erin, backend, name)  # and the new worker runs new jobs
 
 
 def test_two_workers_never_run_the_same_job(django_db_setup, django_db_blocker, backend, templates_dir,
