@@ -6,7 +6,7 @@ imports the other for it. Figures formatted as lxc-info prints them are in figur
 
 import re
 
-from lwp.exceptions import InvalidName
+from lwp.exceptions import InvalidInput, InvalidName
 
 NAME_MAX = 64
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -48,3 +48,24 @@ def validate_name(name, field="name"):
         raise InvalidName(f"{field} {name[:80]!r} is not a valid container name: {message}",
                           fields={field: message})
     return name
+
+
+# Snapshots are named by liblxc itself, snap0, snap1...: nothing else is ever a snapshot's name.
+_SNAPSHOT_NAME = re.compile(r"snap[0-9]{1,9}")
+SNAPSHOT_COMMENT_MAX = 1000
+
+
+def validate_snapshot_name(snapshot):
+    if not isinstance(snapshot, str) or not _SNAPSHOT_NAME.fullmatch(snapshot):
+        shown = snapshot[:40] if isinstance(snapshot, str) else type(snapshot).__name__
+        raise InvalidInput(f"{shown!r} is not a snapshot name (snap0, snap1...)",
+                           fields={"snapshot": "must be a snapshot's name: snap0, snap1..."})
+    return snapshot
+
+
+def validate_snapshot_comment(comment):
+    """A snapshot's comment: plain text of at most SNAPSHOT_COMMENT_MAX characters."""
+    if not isinstance(comment, str) or len(comment) > SNAPSHOT_COMMENT_MAX or "\0" in comment:
+        message = f"must be text of at most {SNAPSHOT_COMMENT_MAX} characters"
+        raise InvalidInput(f"comment {message}", fields={"comment": message})
+    return comment

@@ -141,3 +141,7 @@ def _all_errors():
         seen.append(cls)
         pending.extend(cls.__subclasses__())
     return seen
+
+
+class SnapshotNotFound(LWPError):
+    code = "not_found"

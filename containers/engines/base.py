@@ -13,6 +13,7 @@ the typed errors of lwp.exceptions:
 - ContainerBusy       another operation holds the container
 - BrokenConfig        the container exists but its engine cannot load it
 - TemplateFailed      a create or clone failed; nothing of the new container is left
+- SnapshotNotFound    no snapshot of that name
 - LXCError / LXCTimeout  the engine itself failed or overran its deadline
 
 Implementations: containers/engines/lxc/ (liblxc) and containers/engines/fake.py (in
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from containers.engines.types import (
-    CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, SettingsResult,
+    CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, SettingsResult, Snapshot,
 )
 from containers.vocabulary import MAX_STOP_TIMEOUT, allowed_actions
 from lwp.exceptions import InvalidInput, InvalidState
@@ -150,6 +151,22 @@ class ContainerEngine(Protocol):
 
         The source of an overlay clone is InvalidState while the clone exists.
         """
+
+    # ----- snapshots ------------------------------------------------------------------
+
+    def snapshots(self, name: str) -> list[Snapshot]:
+        """The container's snapshots, oldest first."""
+
+    def take_snapshot(self, name: str, *, comment: str = "", monitor: JobMonitor | None = None) -> Snapshot:
+        """Snapshot a STOPPED container (InvalidState otherwise: its files must not change during
+        the copy); `comment` is plain text (validate_snapshot_comment)."""
+
+    def restore_snapshot(self, name: str, snapshot: str, *, force: bool = False,
+                         monitor: JobMonitor | None = None) -> bool:
+        """Bring the container back to `snapshot` (SnapshotNotFound if it has none of that name);
+        a running or frozen one is InvalidState unless `force`, which stops it first."""
+
+    def destroy_snapshot(self, name: str, snapshot: str) -> bool: ...
 
     # ----- settings -------------------------------------------------------------------
 

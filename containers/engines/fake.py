@@ -8,6 +8,7 @@ substitute for real liblxc in a test of an LXC behaviour.
 
 import contextlib
 import dataclasses
+import datetime
 import threading
 import time
 
@@ -17,11 +18,15 @@ from containers.engines.base import (
 )
 from containers.engines.lxc import template_args
 from containers.engines.types import (
-    Check, CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, NetworkInterface, OK, SettingsResult,
+    Check, CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, NetworkInterface, OK,
+    SettingsResult, Snapshot,
 )
-from containers.vocabulary import ACTIVE_STATES, validate_name
+from containers.vocabulary import (
+    ACTIVE_STATES, validate_name, validate_snapshot_comment, validate_snapshot_name,
+)
 from lwp.exceptions import (
-    Cancelled, ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, TemplateFailed,
+    Cancelled, ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, SnapshotNotFound,
+    TemplateFailed,
 )
 
 @dataclasses.dataclass
@@ -30,6 +35,7 @@ class _Container:
     settings: ContainerSettings
     state: str = "STOPPED"
     overlay_of: str = ""  # the source of an overlay clone
+    snapshots: list = dataclasses.field(default_factory=list)  # [(Snapshot, settings then)]
 
 
 class FakeHost:
@@ -263,6 +269,51 @@ class FakeEngine:
                                    "or ask for a forced delete")
             del self._containers[name]
         return True
+
+    # ----- snapshots ------------------------------------------------------------------
+
+    def snapshots(self, name):
+        return [snapshot for snapshot, _ in self._get(name).snapshots]
+
+    def take_snapshot(self, name, *, comment="", monitor=None):
+        comment = validate_snapshot_comment(comment)
+        with self._changing(name):
+            container = self._get(name)
+            if container.state != "STOPPED":
+                raise InvalidState(f"container {name!r} is {container.state}: a snapshot is taken of a "
+                                   "stopped container only; stop it first")
+            taken = max((int(s.name[4:]) + 1 for s, _ in container.snapshots), default=0)
+            snapshot = Snapshot(name=f"snap{taken}", comment=comment.strip(),
+                                created=datetime.datetime.now().replace(microsecond=0).isoformat())
+            container.snapshots.append((snapshot, container.settings))
+        return snapshot
+
+    def restore_snapshot(self, name, snapshot, *, force=False, monitor=None):
+        validate_snapshot_name(snapshot)
+        with self._changing(name):
+            container = self._get(name)
+            saved = self._saved(container, snapshot)
+            if container.state != "STOPPED" and not force:
+                raise InvalidState(f"container {name!r} is {container.state}; stop it first or ask "
+                                   "for a forced restore")
+            container.state, container.settings = "STOPPED", saved
+        return True
+
+    def destroy_snapshot(self, name, snapshot):
+        validate_snapshot_name(snapshot)
+        with self._changing(name):
+            container = self._get(name)
+            self._saved(container, snapshot)
+            container.snapshots = [(s, saved) for s, saved in container.snapshots if s.name != snapshot]
+        return True
+
+    @staticmethod
+    def _saved(container, snapshot):
+        """The settings `snapshot` of `container` saved, or SnapshotNotFound."""
+        for taken, settings in container.snapshots:
+            if taken.name == snapshot:
+                return settings
+        raise SnapshotNotFound(f"container {container.name!r} has no snapshot {snapshot!r}")
 
     # ----- settings -------------------------------------------------------------------
 

@@ -81,6 +81,16 @@ class ContainerInfo:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """A saved state of a container, as its engine keeps it."""
+
+    name: str  # snap0, snap1... (the engine names them)
+    comment: str
+    created: str  # ISO 8601, as the engine recorded it (liblxc: the host's local time)
+    size_bytes: int | None = None  # None where the backing store cannot tell cheaply
+
+
+@dataclass(frozen=True)
 class ContainerSettings:
     """The settings users edit. Sizes in bytes; None means "no limit" / unset."""
 

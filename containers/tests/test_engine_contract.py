@@ -14,7 +14,7 @@ from containers.engines.types import (
     MISSING, OK, WARNING, CheckGroup, ContainerInfo, ContainerSettings, CreateResult, HostInfo, SettingsResult,
 )
 from lwp.exceptions import (
-    ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState,
+    ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState, SnapshotNotFound,
 )
 from testing import playground
 
@@ -342,3 +342,47 @@ def test_host_checks_are_groups_of_named_checks_each_with_a_hint_when_not_ok(eng
     for check in (check for group in groups for check in group.checks):
         assert check.name and check.status in (OK, WARNING, MISSING)
         assert check.ok or check.hint, check
+
+
+def test_a_snapshot_is_listed_with_its_comment_and_a_restore_brings_back_its_settings(engine, new):
+    name = new()
+    assert engine.snapshots(name) == []
+    before = engine.get_settings(name)
+    taken = engine.take_snapshot(name, comment="before the upgrade")
+    assert (taken.name, taken.comment) == ("snap0", "before the upgrade") and taken.created[:4].isdigit()
+    assert engine.snapshots(name) == [taken]
+    engine.update_settings(name, {"memory_limit": "64M"})
+    assert engine.restore_snapshot(name, "snap0") is True
+    assert engine.get_settings(name).memory_limit == before.memory_limit
+    assert engine.take_snapshot(name).name == "snap1"
+    assert engine.destroy_snapshot(name, "snap0") is True
+    assert [snapshot.name for snapshot in engine.snapshots(name)] == ["snap1"]
+
+
+def test_a_running_container_is_not_snapshotted_and_is_restored_only_with_force(engine, new):
+    name = new()
+    engine.take_snapshot(name)
+    engine.start(name)
+    with pytest.raises(InvalidState, match="stop it first"):
+        engine.take_snapshot(name)
+    with pytest.raises(InvalidState, match="forced restore"):
+        engine.restore_snapshot(name, "snap0")
+    assert engine.state(name) == "RUNNING"
+    assert engine.restore_snapshot(name, "snap0", force=True) is True
+    assert engine.state(name) == "STOPPED"
+
+
+@pytest.mark.parametrize(("call", "error", "field"), [
+    (lambda engine, name: engine.restore_snapshot(name, "snap7"), SnapshotNotFound, None),
+    (lambda engine, name: engine.destroy_snapshot(name, "snap7"), SnapshotNotFound, None),
+    (lambda engine, name: engine.restore_snapshot(name, "../snap0"), InvalidInput, "snapshot"),
+    (lambda engine, name: engine.destroy_snapshot(name, "snap0/.."), InvalidInput, "snapshot"),
+    (lambda engine, name: engine.take_snapshot(name, comment="x" * 1001), InvalidInput, "comment"),
+    (lambda engine, name: engine.take_snapshot(name, comment="a\0b"), InvalidInput, "comment"),
+])
+def test_unknown_or_malformed_snapshots_and_comments_are_refused(engine, stopped, call, error, field):
+    with pytest.raises(error) as raised:
+        call(engine, stopped)
+    if field:
+        assert field in raised.value.fields
+    assert engine.snapshots(stopped) == []

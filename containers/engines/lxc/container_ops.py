@@ -13,9 +13,9 @@ import time
 from containers.engines.base import require_action
 from containers.engines.lxc import settings_keys
 from containers.engines.settings import parse_size
-from containers.engines.types import ContainerInfo, ContainerSettings, NetworkInterface
+from containers.engines.types import ContainerInfo, ContainerSettings, NetworkInterface, Snapshot
 from containers.vocabulary import ACTIVE_STATES
-from lwp.exceptions import InvalidInput, LXCError
+from lwp.exceptions import InvalidInput, InvalidState, LXCError, SnapshotNotFound
 
 FREEZE_TIMEOUT = 15
 WAIT_STATE_TIMEOUT = 10
@@ -289,3 +289,47 @@ def wait_until(predicate, timeout, interval=0.05):
         if value or time.monotonic() >= deadline:
             return value
         time.sleep(interval)
+
+
+# ----- snapshots ----------------------------------------------------------------------------
+
+_COMMENT_READ_LIMIT = 4096
+
+
+def snapshot_of(entry):
+    """A Snapshot from one of liblxc's snapshot_list() tuples (name, comment file, time, dir)."""
+    name, comment_path, timestamp, _ = entry
+    comment = ""
+    with contextlib.suppress(OSError):
+        with open(comment_path, encoding="utf-8", errors="replace") as fh:
+            comment = fh.read(_COMMENT_READ_LIMIT).strip()
+    # liblxc writes "2026:11:27 09:24:41", the host's local time.
+    day, _, clock = timestamp.partition(" ")
+    return Snapshot(name=name, comment=comment, created=f"{day.replace(':', '-')}T{clock}")
+
+
+def snapshots_of(container):
+    return [snapshot_of(entry) for entry in container.snapshot_list() or ()]
+
+
+def take_snapshot(container, comment):
+    """Snapshot a STOPPED container (liblxc refuses a running or frozen one on most stores,
+    and a copy of a live filesystem would not be consistent); returns the Snapshot."""
+    if container.state != "STOPPED":
+        raise InvalidState(f"container {container.name!r} is {container.state}: a snapshot is taken of a "
+                           "stopped container only (its files must not change during the copy); stop it first")
+    if comment:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".comment") as fh:
+            fh.write(comment + "\n")
+            fh.flush()
+            taken = container.snapshot(fh.name)  # liblxc copies the file into the snapshot
+    else:
+        taken = container.snapshot()
+    if not taken:
+        raise LXCError(f"liblxc could not snapshot {container.name!r}")
+    return next(snapshot for snapshot in snapshots_of(container) if snapshot.name == taken)
+
+
+def require_snapshot(container, snapshot):
+    if snapshot not in {entry[0] for entry in container.snapshot_list() or ()}:
+        raise SnapshotNotFound(f"container {container.name!r} has no snapshot {snapshot!r}")

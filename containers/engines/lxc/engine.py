@@ -19,12 +19,15 @@ from containers.engines.base import (
 from containers.engines.lxc import host, host_checks, settings_keys, template_args
 from containers.engines.lxc.container_ops import (
     FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
-    read_settings, start_container, stop_container, telling_line, unfreeze_container, write_config_items,
+    read_settings, require_snapshot, snapshots_of, start_container, stop_container, take_snapshot, telling_line,
+    unfreeze_container, write_config_items,
 )
 from containers.engines.lxc.deadline import run_with_deadline
 from containers.engines.lxc.locks import ContainerLocks
 from containers.engines.types import ContainerSummary, CreateResult, HostInfo, SettingsResult
-from containers.vocabulary import ACTIVE_STATES, BROKEN, validate_name
+from containers.vocabulary import (
+    ACTIVE_STATES, BROKEN, validate_name, validate_snapshot_comment, validate_snapshot_name,
+)
 from lwp.exceptions import (
     BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, LXCError, LXCUnavailable,
     TemplateFailed,
@@ -37,6 +40,8 @@ READ_TIMEOUT = 15
 START_TIMEOUT = 60
 DESTROY_TIMEOUT = 300
 CONFIG_TIMEOUT = 15
+# A snapshot, or its restore, copies the container's whole rootfs (dir store).
+SNAPSHOT_TIMEOUT = 1800
 
 
 def load_lxc():
@@ -368,6 +373,45 @@ class LXCEngine:
                                    "can no longer be loaded; fix the config and stop it first")
             self._remove_directory(name)
         return True
+
+    # ----- snapshots ------------------------------------------------------------------
+
+    def snapshots(self, name):
+        return self._guarded(name, "snapshot list", lambda lxc, container: snapshots_of(container),
+                             timeout=READ_TIMEOUT, lock=False)
+
+    def take_snapshot(self, name, *, comment="", monitor=None):
+        comment = validate_snapshot_comment(comment)
+        return self._guarded(name, "snapshot", lambda lxc, container: take_snapshot(container, comment),
+                             timeout=SNAPSHOT_TIMEOUT, monitor=monitor)
+
+    def restore_snapshot(self, name, snapshot, *, force=False, monitor=None):
+        """Bring `name` back to `snapshot`; a running or frozen one is stopped first with force."""
+        validate_snapshot_name(snapshot)
+
+        def restore(lxc, container):
+            require_snapshot(container, snapshot)
+            if container.state != "STOPPED":
+                if not force:
+                    raise InvalidState(f"container {name!r} is {container.state}; stop it first or ask "
+                                       "for a forced restore")
+                stop_container(container, 0, True)
+            if not container.snapshot_restore(snapshot):
+                raise LXCError(f"liblxc could not restore {name!r} to {snapshot}")
+            return True
+
+        return self._guarded(name, "snapshot restore", restore, timeout=SNAPSHOT_TIMEOUT, monitor=monitor)
+
+    def destroy_snapshot(self, name, snapshot):
+        validate_snapshot_name(snapshot)
+
+        def destroy(lxc, container):
+            require_snapshot(container, snapshot)
+            if not container.snapshot_destroy(snapshot):
+                raise LXCError(f"liblxc could not delete snapshot {snapshot} of {name!r}")
+            return True
+
+        return self._guarded(name, "snapshot delete", destroy, timeout=SNAPSHOT_TIMEOUT)
 
     # ----- settings -------------------------------------------------------------------
 
