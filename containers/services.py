@@ -197,10 +197,8 @@ def destroy_container(*, name, user, origin=None, force=False, wait=True):
 
 def _note_target(job):
     """Remember whether the target existed before the job: an interrupted job undoes only what it made."""
-    params = job.operation.params
-    params["target_existed"] = get_engine().exists(job.operation.container)
-    type(job.operation).objects.filter(pk=job.operation.pk).update(params=params)
-    return params
+    job.remember(target_existed=get_engine().exists(job.operation.container))
+    return job.operation.params
 
 
 def _undo_make(operation):

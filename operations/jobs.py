@@ -242,6 +242,11 @@ class Job:
             LogLine.objects.bulk_create(LogLine(operation=self.operation, time=now, line=line[:4000])
                                         for line in lines)
 
+    def remember(self, **facts):
+        """Keep facts in the operation's params (what recovery needs should its worker die)."""
+        self.operation.params.update(facts)
+        Operation.objects.filter(pk=self.operation.pk).update(params=self.operation.params)
+
     def set_progress(self, percent):
         percent = max(0, min(100, int(percent)))
         self.operation.progress = percent
