@@ -155,7 +155,10 @@ def modes_under(path):
     for root, dirs, files in os.walk(path):
         for name in [*dirs, *files]:
             full = Path(root) / name
-            found[str(full.relative_to(path))] = _kind_and_mode(full)
+            try:
+                found[str(full.relative_to(path))] = _kind_and_mode(full)
+            except FileNotFoundError:
+                continue  # gone since listed: SQLite drops its -shm/-wal as connections close
     return found
 
 
