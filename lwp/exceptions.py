@@ -145,3 +145,9 @@ def _all_errors():
 
 class SnapshotNotFound(LWPError):
     code = "not_found"
+
+
+class InvalidArchive(LWPError):
+    """A backup archive that is damaged, hostile, too large or not one LWP made."""
+
+    code = "invalid_archive"

@@ -14,6 +14,7 @@ the typed errors of lwp.exceptions:
 - BrokenConfig        the container exists but its engine cannot load it
 - TemplateFailed      a create or clone failed; nothing of the new container is left
 - SnapshotNotFound    no snapshot of that name
+- InvalidArchive      a backup archive that is damaged, hostile or not made by LWP (nothing was written)
 - LXCError / LXCTimeout  the engine itself failed or overran its deadline
 
 Implementations: containers/engines/lxc/ (liblxc) and containers/engines/fake.py (in
@@ -26,7 +27,8 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from containers.engines.types import (
-    CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, SettingsResult, Snapshot,
+    BackupArchive, CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo,
+    SettingsResult, Snapshot,
 )
 from containers.vocabulary import MAX_STOP_TIMEOUT, allowed_actions
 from lwp.exceptions import InvalidInput, InvalidState
@@ -167,6 +169,32 @@ class ContainerEngine(Protocol):
         a running or frozen one is InvalidState unless `force`, which stops it first."""
 
     def destroy_snapshot(self, name: str, snapshot: str) -> bool: ...
+
+    def clone_snapshot(self, source: str, snapshot: str, name: str, *,
+                       monitor: JobMonitor | None = None) -> CreateResult:
+        """A new container `name` with the content and settings of `source`'s `snapshot` (the
+        source may be running); nothing of `name` is left if it fails."""
+
+    # ----- backups ----------------------------------------------------------------------
+    # The archive format is the engines' own (containers/engines/archive.py): one zstd-compressed
+    # tar holding `lwp-backup.json` (the manifest), `config` and `rootfs/`, owners numeric,
+    # modes, xattrs and device nodes kept.
+
+    def export_backup(self, name: str, path: str, *, comment: str = "",
+                      monitor: JobMonitor | None = None) -> BackupArchive:
+        """Write a backup of `name` to the new file `path` (0600). A running container is copied
+        while frozen (then thawed) and archived from that copy, so the archive is consistent.
+        Progress is bytes done of bytes total; on failure or cancel no file is left at `path`."""
+
+    def check_backup(self, path: str, *, trusted: bool = False) -> dict:
+        """Read the archive at `path` without writing anything; its manifest, or InvalidArchive
+        (absolute paths, `..`, links out, device nodes outside rootfs/, a truncated file, sizes over
+        the limit, a config with settings outside the allowed list unless `trusted`)."""
+
+    def restore_backup(self, path: str, name: str, *, trusted: bool = False,
+                       monitor: JobMonitor | None = None) -> CreateResult:
+        """A new container `name` from the archive at `path` (checked first, as check_backup);
+        ContainerExists if taken; nothing of `name` is left if it fails or is cancelled."""
 
     # ----- settings -------------------------------------------------------------------
 

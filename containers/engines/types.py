@@ -160,3 +160,13 @@ class CheckGroup:
     def status(self):
         statuses = {c.status for c in self.checks}
         return MISSING if MISSING in statuses else WARNING if WARNING in statuses else OK
+
+
+@dataclass(frozen=True)
+class BackupArchive:
+    """What export_backup wrote: the file's size and SHA-256, and what it holds."""
+
+    size_bytes: int  # of the compressed file
+    sha256: str  # hex, of the compressed file
+    source_bytes: int  # of the uncompressed tar stream
+    manifest: dict  # as stored in the archive's lwp-backup.json

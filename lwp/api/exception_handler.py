@@ -27,6 +27,7 @@ log = logging.getLogger("lwp.api")
 STATUS_BY_CODE = {
     "invalid": status.HTTP_400_BAD_REQUEST,
     "invalid_name": status.HTTP_400_BAD_REQUEST,
+    "invalid_archive": status.HTTP_400_BAD_REQUEST,
     "permission_denied": status.HTTP_403_FORBIDDEN,
     "not_found": status.HTTP_404_NOT_FOUND,
     "exists": status.HTTP_409_CONFLICT,
