@@ -151,3 +151,13 @@ class InvalidArchive(LWPError):
     """A backup archive that is damaged, hostile, too large or not one LWP made."""
 
     code = "invalid_archive"
+
+
+class BackupNotFound(LWPError):
+    code = "not_found"
+
+
+class TooLarge(LWPError):
+    """A request body (an uploaded archive) over its size limit."""
+
+    code = "too_large"

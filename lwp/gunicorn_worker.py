@@ -3,13 +3,16 @@
 gunicorn refuses some requests before the app sees them (a request line over 4094
 bytes, a header over 8190, bytes that are not HTTP) and writes an HTML page. API
 clients expect the one error shape everywhere, so those answers get it too; the
-message never echoes the request (it may hold a token).
+message never echoes the request (it may hold a token). It also lends each request its
+heartbeat (lwp/keepalive.py), so a long archive transfer is not killed as a hung worker.
 """
 
 import json
 
 from gunicorn import util
 from gunicorn.workers.sync import SyncWorker
+
+from lwp.keepalive import ENVIRON_KEY
 
 _CODES = {400: "bad_request", 403: "permission_denied", 414: "uri_too_long", 417: "expectation_failed",
           431: "headers_too_large", 501: "not_implemented"}
@@ -29,6 +32,18 @@ def write_json_error(sock, status_int, reason, mesg):
 
 
 class JsonErrorSyncWorker(SyncWorker):
+    def load_wsgi(self):
+        """Each request gets the worker's notify() (lwp/keepalive.py): a long upload or download
+        of a backup archive tells the arbiter it is alive instead of being killed at `timeout`."""
+        super().load_wsgi()
+        app, notify = self.wsgi, self.notify
+
+        def app_with_keepalive(environ, start_response):
+            environ[ENVIRON_KEY] = notify
+            return app(environ, start_response)
+
+        self.wsgi = app_with_keepalive
+
     def handle_error(self, req, client, addr, exc):
         # A sync worker handles one request at a time: swapping the writer for this call is safe.
         original, util.write_error = util.write_error, write_json_error

@@ -181,6 +181,14 @@ LWP_STOP_GRACE = envint("LWP_STOP_GRACE", 30, minimum=0, maximum=3600)
 # Audit events (and finished operations) older than this many days are pruned by the worker.
 LWP_AUDIT_DAYS = envint("LWP_AUDIT_DAYS", 365, minimum=1, maximum=100 * 365)
 LWP_STOP_TIMEOUT = envint("LWP_STOP_TIMEOUT", 30, minimum=0, maximum=MAX_STOP_TIMEOUT)
+# Backups: archives of whole root filesystems, as private as the data dir (0700, files 0600).
+LWP_BACKUP_DIR = Path(envstr("LWP_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+try:
+    make_private(LWP_BACKUP_DIR)
+except OSError as exc:
+    raise ImproperlyConfigured(f"LWP_BACKUP_DIR={LWP_BACKUP_DIR}: cannot make it a private dir ({exc.strerror})") from None
+# The largest archive an import may upload (bytes); a larger one is refused before it is stored.
+LWP_UPLOAD_MAX_BYTES = envint("LWP_UPLOAD_MAX_BYTES", 16 << 30, minimum=1 << 20)
 
 INSTALLED_APPS = [
     # First, so that its createsuperuser and changepassword (Django's, plus an audit event) take
@@ -202,6 +210,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "containers",
+    "backups",
     "tokens",
 ]
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("tokens.urls")),
     path("", include("operations.urls")),
     path("", include("containers.urls")),
+    path("", include("backups.urls")),
 ]

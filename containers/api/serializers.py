@@ -140,6 +140,7 @@ class CreateSerializer(RefuseUnknownFields, serializers.Serializer):
     store = _optional_text(help_text="backing store (GET /api/v1/templates lists them); default dir")
     xargs = TemplateArgsField(required=False, help_text="arguments handed to the template")
     description = _optional_text(max_length=2000)
+    backup = serializers.UUIDField(required=False, help_text="a backup's id: the new container is restored from it")
 
     def validate_name(self, value):
         return _checked_name(value, "name")
@@ -148,6 +149,8 @@ class CreateSerializer(RefuseUnknownFields, serializers.Serializer):
         return _checked_name(value, "clone") if value else value
 
     def validate(self, data):
+        if "backup" in data:
+            return _only_backup(data)
         template, clone = data.get("template"), data.get("clone")
         if bool(template) == bool(clone):
             message = "give either template or clone" if template else "template or clone is required"
@@ -155,6 +158,14 @@ class CreateSerializer(RefuseUnknownFields, serializers.Serializer):
         if clone and data.get("xargs"):
             raise serializers.ValidationError({"xargs": "only a template takes arguments"})
         return data
+
+
+def _only_backup(data):
+    """A restore from a backup takes only a name and a description."""
+    others = sorted(set(data) - {"name", "backup", "description"})
+    if others:
+        raise serializers.ValidationError({field: "not with backup" for field in others})
+    return data
 
 
 def _checked_name(value, field):

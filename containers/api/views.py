@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backups import services as backup_services
 from containers import services
 from containers.api import serializers as api
 from containers.filtersets import STATE_CHOICES, ContainerFilterSet
@@ -92,7 +93,7 @@ class ContainerViewSet(ApiViewMixin, viewsets.ViewSet):
         return Response({"status": "ok", "name": name, "state": done.value, "operation": str(done.operation.pk)})
 
     @extend_schema(
-        summary="Create a container from a template, or clone one",
+        summary="Create a container from a template, clone one, or restore one from a backup",
         operation_id="containers_create",
         description="Runs as an operation in the worker. Answers once the container exists; with "
                     "`Prefer: respond-async` (or `?async=1`) answers 202 at once with the operation "
@@ -108,7 +109,11 @@ class ContainerViewSet(ApiViewMixin, viewsets.ViewSet):
         common = {"name": params["name"], "user": request.user, "store": params.get("store") or None,
                   "description": params.get("description", ""), "origin": api_origin(request),
                   "wait": not wants_async(request)}
-        if params.get("clone"):
+        if params.get("backup"):
+            operation = backup_services.restore_backup(
+                backup_id=params["backup"], name=params["name"], user=request.user, origin=common["origin"],
+                description=common["description"], wait=common["wait"])
+        elif params.get("clone"):
             operation = services.clone_container(source=params["clone"], **common)
         else:
             operation = services.create_container(template=params["template"],

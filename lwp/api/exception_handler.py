@@ -30,6 +30,7 @@ STATUS_BY_CODE = {
     "invalid_archive": status.HTTP_400_BAD_REQUEST,
     "permission_denied": status.HTTP_403_FORBIDDEN,
     "not_found": status.HTTP_404_NOT_FOUND,
+    "too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "exists": status.HTTP_409_CONFLICT,
     "invalid_state": status.HTTP_409_CONFLICT,
     "broken_config": status.HTTP_409_CONFLICT,

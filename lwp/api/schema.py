@@ -18,9 +18,10 @@ ERRORS = {
     400: "invalid input: a malformed request or body, a missing or bad field (named in `fields`)",
     401: "no token, or an unknown, revoked or expired one",
     403: "a read-only token writing, or the user lacks the permission",
-    404: "no such container, token or operation, or a page past the last",
+    404: "no such container, token, operation or backup, or a page past the last",
     409: "a state conflict: already exists, wrong state for the action, busy, an operation that "
          "already finished, or one cancelled while it ran",
+    413: "too_large: an uploaded archive over LWP_UPLOAD_MAX_BYTES (nothing of it is kept)",
     422: "the template or clone failed (see `output`)",
     429: "locked_out: too many failed sign-ins or token attempts from this address (or for this "
          "account); refused until the cool-off has passed (see Retry-After), even with a good token",

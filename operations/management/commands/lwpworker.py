@@ -2,7 +2,8 @@
 
 django-tasks' database worker (db_worker), plus what LWP needs around it: it registers
 itself and beats (so the host page and the web server can tell it lives), fails and
-undoes the operations a dead worker left running, and prunes the audit log daily.
+undoes the operations a dead worker left running, prunes the audit log daily, and starts
+the backups whose schedule is due.
 """
 
 import logging
@@ -15,12 +16,14 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django_tasks_db.management.commands import db_worker
 
+from backups import schedules
 from operations import audit, workers
 
 log = logging.getLogger("lwp.operations")
 
 PRUNE_EVERY = 24 * 3600
 RECOVER_EVERY = 10
+SCHEDULES_EVERY = 1  # at each heartbeat: a schedule starts within HEARTBEAT seconds of its time
 
 
 class Command(db_worker.Command):
@@ -50,7 +53,8 @@ class Command(db_worker.Command):
 
     def _keep_beating(self, worker_id, stop):
         chores = {"recovery": [RECOVER_EVERY, 0.0, workers.recover_interrupted],
-                  "pruning": [PRUNE_EVERY, 0.0, audit.prune_events]}
+                  "pruning": [PRUNE_EVERY, 0.0, audit.prune_events],
+                  "backup schedules": [SCHEDULES_EVERY, 0.0, schedules.run_due]}
         try:
             while not stop.wait(workers.HEARTBEAT):
                 # A failed beat (a locked or unreachable database) must not end the beating: a

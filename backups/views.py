@@ -1,0 +1,149 @@
+"""The panel's Backups section (on each container's page) and the upload page: thin views over
+backups.services. Every change is a POST; a long one goes to its operation's page."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from backups import services
+from backups.forms import BackupForm, DeleteBackupForm, ImportForm, RestoreForm, ScheduleForm
+from backups.responses import archive_response
+from backups.uploads import ArchiveUploadHandler
+from containers import services as containers
+from containers.views import panel_view, report_error
+from lwp import exceptions
+from operations.origin import panel_origin
+
+
+def _section(name):
+    return reverse("containers:detail", args=[name]) + "#backups"
+
+
+def _report_invalid(request, form):
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label or field}: {'; '.join(errors)}" if field != "__all__" else "; ".join(errors))
+
+
+def _to_operation_or_back(request, name, start):
+    """Run start() (which queues a job); its operation's page, or back to the section with why not."""
+    try:
+        operation = start()
+    except exceptions.PermissionDenied:
+        raise
+    except exceptions.LWPError as error:
+        messages.error(request, error.message)
+        return redirect(_section(name))
+    return redirect("operations:detail", operation_id=operation.pk)
+
+
+@require_POST
+@panel_view
+def backup_now(request, name):
+    form = BackupForm(request.POST)
+    if not form.is_valid():
+        _report_invalid(request, form)
+        return redirect(_section(name))
+    return _to_operation_or_back(request, name, lambda: services.start_backup(
+        name=name, user=request.user, comment=form.cleaned_data["comment"], origin=panel_origin(request),
+        wait=False)[1])
+
+
+@require_POST
+@panel_view
+def restore(request, name, backup_id):
+    form = RestoreForm(request.POST)
+    if not form.is_valid():
+        _report_invalid(request, form)
+        return redirect(_section(name))
+    services.get_backup(name=name, backup_id=backup_id, user=request.user)  # of this container, or 404
+    return _to_operation_or_back(request, name, lambda: services.restore_backup(
+        backup_id=backup_id, name=form.cleaned_data["new_name"], user=request.user, origin=panel_origin(request),
+        wait=False))
+
+
+@require_POST
+@panel_view
+def delete(request, name, backup_id):
+    form = DeleteBackupForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Tick the confirmation to delete a backup.")
+        return redirect(_section(name))
+    try:
+        services.delete_backup(name=name, backup_id=backup_id, user=request.user, origin=panel_origin(request))
+    except exceptions.PermissionDenied:
+        raise
+    except exceptions.LWPError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Backup deleted.")
+    return redirect(_section(name))
+
+
+@require_GET
+@panel_view
+def download(request, name, backup_id):
+    try:
+        archive, backup = services.open_download(name=name, backup_id=backup_id, user=request.user,
+                                                 origin=panel_origin(request))
+    except exceptions.InvalidState as error:
+        messages.error(request, error.message)
+        return redirect(_section(name))
+    return archive_response(request, archive, backup)
+
+
+@require_POST
+@panel_view
+def schedule(request, name):
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        _report_invalid(request, form)
+        return redirect(_section(name))
+    try:
+        services.set_schedule(name=name, user=request.user, origin=panel_origin(request), **form.cleaned_data)
+    except exceptions.PermissionDenied:
+        raise
+    except exceptions.LWPError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Backup schedule saved.")
+    return redirect(_section(name))
+
+
+@csrf_exempt  # only so that the upload handler is set before the body is read: checked just below
+@require_http_methods(["GET", "POST"])
+@panel_view
+def import_archive(request):
+    containers.require_permission(request.user, containers.ADD)
+    handler = ArchiveUploadHandler(request)
+    request.upload_handlers = [handler]
+    try:
+        return _import_archive(request, handler)
+    except exceptions.TooLarge as error:  # raised while the body was read, before the CSRF check
+        messages.error(request, error.message)
+        return render(request, "backups/import.html", {"form": ImportForm()}, status=413)
+    finally:
+        handler.cleanup()
+
+
+@csrf_protect
+def _import_archive(request, handler):
+    form = ImportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if handler.upload is None:
+            form.add_error("archive", "choose an archive to upload")
+        else:
+            try:
+                operation = services.import_backup(
+                    upload=handler.upload, name=form.cleaned_data["name"], user=request.user,
+                    description=form.cleaned_data["description"], origin=panel_origin(request), wait=False)
+            except exceptions.PermissionDenied:
+                raise
+            except exceptions.LWPError as error:
+                report_error(request, error, form)
+            else:
+                return redirect("operations:detail", operation_id=operation.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "backups/import.html", {"form": form}, status=status)
