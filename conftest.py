@@ -17,7 +17,7 @@ pytest_plugins = ["testing.api"]  # users, tokens and callers for the API tests
 # ordering, constraints and transactions depend on the database, and the check of what the
 # database stores. Paths from the repo root, as prefixes; one that does not exist (yet) selects nothing.
 POSTGRES_TESTS = ("tokens/", "containers/tests/test_api_", "containers/tests/test_campaign_leaks.py",
-                  "operations/tests/")
+                  "operations/tests/", "backups/tests/test_api_", "backups/tests/test_schedules.py")
 
 
 def pytest_report_header(config):

@@ -38,8 +38,7 @@ class ScheduleForm(PanelForm):
 
 
 class ImportForm(PanelForm):
-    FIELD_ALIASES = {"file": "archive"}
-
+    # Streamed to disk by backups.uploads.ArchiveUploadHandler, which takes this field only.
+    file = forms.FileField(label="Archive", required=False, help_text="a .tar.zst archive a backup of LWP made")
     name = forms.CharField(label="New container", max_length=64, help_text=NAME_HELP)
-    archive = forms.FileField(required=False, help_text="a .tar.zst archive a backup of LWP made")
     description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -60,9 +60,7 @@ def run_due(now=None):
     now = now or timezone.now()
     started = []
     for schedule in BackupSchedule.objects.filter(enabled=True, next_run__lte=now):
-        claimed = BackupSchedule.objects.filter(pk=schedule.pk, enabled=True, next_run=schedule.next_run).update(
-            next_run=next_run_after(schedule, now), last_run=now)
-        if not claimed:
+        if not claim(schedule, now):
             continue
         try:
             operation = services.submit_scheduled(schedule)
@@ -72,6 +70,13 @@ def run_due(now=None):
         log.info("%s: scheduled backup started (operation %s)", schedule.container, operation.pk)
         started.append(operation)
     return started
+
+
+def claim(schedule, now):
+    """Move a due schedule's next_run on, if no one did since it was read: True for the one caller
+    whose UPDATE changed the row (it then starts the backup)."""
+    return bool(BackupSchedule.objects.filter(pk=schedule.pk, enabled=True, next_run=schedule.next_run).update(
+        next_run=next_run_after(schedule, now), last_run=now))
 
 
 def describe(schedule):

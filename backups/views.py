@@ -133,7 +133,7 @@ def _import_archive(request, handler):
     form = ImportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if handler.upload is None:
-            form.add_error("archive", "choose an archive to upload")
+            form.add_error("file", "choose an archive to upload")
         else:
             try:
                 operation = services.import_backup(

@@ -15,6 +15,7 @@ real one: test_real_lxc_create_and_destroy_are_events).
 """
 
 import inspect
+import io
 import uuid
 from urllib.parse import quote
 
@@ -25,6 +26,8 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.views.generic import RedirectView
 
+from backups import services as backup_services
+from backups.tests.support import fake_archive, with_backups
 from containers.models import Container
 from operations.models import Event, Operation
 from operations.tests.audit_support import (
@@ -75,6 +78,12 @@ VIEW_FUNCTIONS = {
     "operations.views.activity": NONE,
     "tokens.views.token_list": POST,
     "tokens.views.revoke": POST,
+    "backups.views.backup_now": POST,
+    "backups.views.restore": POST,
+    "backups.views.delete": POST,
+    "backups.views.download": NONE,
+    "backups.views.schedule": POST,
+    "backups.views.import_archive": POST,
 }
 # Class-based views whose handlers change nothing whatever the method.
 INERT_VIEW_CLASSES = {
@@ -225,6 +234,116 @@ def api_cancel(w, route, method):
     # ... and its end, as every finished operation's (the origin is the operation's own).
     assert_event(w.since, action="container.create", target=operation.container, source="api", user="erin",
                  outcome="cancelled", address="", operation=operation)
+
+
+# Backups ----------------------------------------------------------------------------------------
+
+def ready_backup(w):
+    """A container of the walk's engine (given the backup methods) and a ready backup of it."""
+    with_backups(w.engine)
+    name = w.container()
+    backup, _ = backup_services.start_backup(name=name, user=w.users.dave)
+    return name, backup
+
+
+def archive_upload():
+    file = io.BytesIO(fake_archive())
+    file.name = "walk.tar.zst"
+    return file
+
+
+@sample(both("api/v1/containers/"), "PUT")
+def api_restore(w, route, method):
+    _, backup = ready_backup(w)
+    name = w.free_name()
+    response = w.api(method, fill(route), token=w.tokens.erin, data={"name": name, "backup": str(backup.pk)})
+    assert response.status_code == 200, response.body
+    assert_event(w.since, action="container.backup_restore", target=name, source="api", user="erin",
+                 operation=response.body["operation"])
+
+
+@sample(both("api/v1/containers/<str:name>/backups"), "POST")
+def api_backup(w, route, method):
+    with_backups(w.engine)
+    name = w.container()
+    response = w.api(method, fill(route, name=name), token=w.tokens.dave, data={"comment": "walked"})
+    assert response.status_code == 200, response.body
+    assert_event(w.since, action="container.backup", target=name, source="api", user="dave",
+                 operation=response.body["operation"])
+
+
+@sample(both("api/v1/containers/<str:name>/backups/<uuid:backup_id>"), "DELETE")
+def api_backup_delete(w, route, method):
+    name, backup = ready_backup(w)
+    response = w.api(method, fill(route, name=name, backup_id=backup.pk), token=w.tokens.erin)
+    assert response.status_code == 200, response.body
+    assert_event(w.since, action="container.backup_delete", target=name, source="api", user="erin",
+                 operation=response.body["operation"])
+
+
+@sample(both("api/v1/containers/<str:name>/backup-schedule"), "PUT")
+def api_backup_schedule(w, route, method):
+    name = w.container()
+    response = w.api(method, fill(route, name=name), token=w.tokens.dave,
+                     data={"enabled": True, "frequency": "daily", "time": "03:00", "keep": 2})
+    assert response.status_code == 200, response.body
+    assert_event(w.since, action="container.backup_schedule", target=name, source="api", user="dave", operation=True)
+
+
+@sample(both("api/v1/backups/import"), "POST")
+def api_backup_import(w, route, method):
+    with_backups(w.engine)
+    name = w.free_name()
+    response = w.client().post(fill(route), {"file": archive_upload(), "name": name},
+                               headers={"private-token": w.tokens.erin})
+    assert response.status_code == 200, response.content[:2000]
+    assert_event(w.since, action="container.backup_restore", target=name, source="api", user="erin",
+                 operation=response.json()["operation"])
+
+
+@sample("containers/<str:name>/backups/", "POST")
+def panel_backup(w, route, method):
+    with_backups(w.engine)
+    name = w.container()
+    response = w.client(w.users.dave).post(fill(route, name=name), {"comment": "walked"})
+    assert response.status_code == 302, response.content[:2000]
+    assert_event(w.since, action="container.backup", target=name, source="panel", user="dave", operation=True)
+
+
+@sample("containers/<str:name>/backups/<uuid:backup_id>/restore/", "POST")
+def panel_backup_restore(w, route, method):
+    source, backup = ready_backup(w)
+    name = w.free_name()
+    response = w.client(w.users.erin).post(fill(route, name=source, backup_id=backup.pk), {"new_name": name})
+    assert response.status_code == 302, response.content[:2000]
+    assert_event(w.since, action="container.backup_restore", target=name, source="panel", user="erin", operation=True)
+
+
+@sample("containers/<str:name>/backups/<uuid:backup_id>/delete/", "POST")
+def panel_backup_delete(w, route, method):
+    name, backup = ready_backup(w)
+    response = w.client(w.users.erin).post(fill(route, name=name, backup_id=backup.pk), {"confirm": "on"})
+    assert response.status_code == 302, response.content[:2000]
+    assert_event(w.since, action="container.backup_delete", target=name, source="panel", user="erin", operation=True)
+
+
+@sample("containers/<str:name>/backup-schedule/", "POST")
+def panel_backup_schedule(w, route, method):
+    name = w.container()
+    response = w.client(w.users.dave).post(fill(route, name=name), {
+        "enabled": "on", "frequency": "daily", "time": "03:00", "keep": "2"})
+    assert response.status_code == 302, response.content[:2000]
+    assert_event(w.since, action="container.backup_schedule", target=name, source="panel", user="dave",
+                 operation=True)
+
+
+@sample("backups/import/", "POST")
+def panel_backup_import(w, route, method):
+    with_backups(w.engine)
+    name = w.free_name()
+    response = w.client(w.users.erin).post(fill(route), {"file": archive_upload(), "name": name})
+    assert response.status_code == 302, response.content[:2000]
+    assert_event(w.since, action="container.backup_restore", target=name, source="panel", user="erin", operation=True)
 
 
 # The panel -------------------------------------------------------------------------------------
@@ -688,7 +807,7 @@ def test_view_functions_refuse_the_methods_not_listed(client, users, route):
     """VIEW_FUNCTIONS tells the truth for the panel's views: any other write method is a 405."""
     callback = dict(_routes())[route]
     client.force_login(users.alice)
-    path = fill(route, name="x", pk=1, operation_id=uuid.uuid4())
+    path = fill(route, name="x", pk=1, operation_id=uuid.uuid4(), backup_id=uuid.uuid4())
     for method in set(WRITE_METHODS) - write_methods(callback):
         assert client.generic(method, path).status_code == 405, (method, route)
 
