@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
 from lwp.exceptions import TooLarge
-from lwp.keepalive import Keepalive
+from lwp import keepalive
 
 FIELD = "file"
 # What a multipart body adds around the archive (boundaries, headers, the name field).
@@ -46,7 +46,6 @@ class ArchiveUploadHandler(FileUploadHandler):
         self.upload = None  # the Upload, once the whole file arrived
         self._file = self._path = self._hash = None
         self._size = 0
-        self._keepalive = Keepalive(request.META if request is not None else {})
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         if content_length and content_length > settings.LWP_UPLOAD_MAX_BYTES + MULTIPART_SLACK:
@@ -67,7 +66,7 @@ class ArchiveUploadHandler(FileUploadHandler):
             raise too_large()
         self._hash.update(raw_data)
         self._file.write(raw_data)
-        self._keepalive()
+        keepalive.touch()
         return None
 
     def file_complete(self, file_size):

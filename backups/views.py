@@ -91,7 +91,7 @@ def download(request, name, backup_id):
     except exceptions.InvalidState as error:
         messages.error(request, error.message)
         return redirect(_section(name))
-    return archive_response(request, archive, backup)
+    return archive_response(archive, backup)
 
 
 @require_POST

@@ -12,7 +12,7 @@ import json
 from gunicorn import util
 from gunicorn.workers.sync import SyncWorker
 
-from lwp.keepalive import ENVIRON_KEY
+from lwp import keepalive
 
 _CODES = {400: "bad_request", 403: "permission_denied", 414: "uri_too_long", 417: "expectation_failed",
           431: "headers_too_large", 501: "not_implemented"}
@@ -32,17 +32,11 @@ def write_json_error(sock, status_int, reason, mesg):
 
 
 class JsonErrorSyncWorker(SyncWorker):
-    def load_wsgi(self):
-        """Each request gets the worker's notify() (lwp/keepalive.py): a long upload or download
-        of a backup archive tells the arbiter it is alive instead of being killed at `timeout`."""
-        super().load_wsgi()
-        app, notify = self.wsgi, self.notify
-
-        def app_with_keepalive(environ, start_response):
-            environ[ENVIRON_KEY] = notify
-            return app(environ, start_response)
-
-        self.wsgi = app_with_keepalive
+    def init_process(self):
+        # Before the request loop starts (init_process ends in it): a long upload, download or
+        # wait tells the arbiter it is alive (lwp/keepalive.py) instead of being killed at `timeout`.
+        keepalive.install(self.notify)
+        super().init_process()
 
     def handle_error(self, req, client, addr, exc):
         # A sync worker handles one request at a time: swapping the writer for this call is safe.

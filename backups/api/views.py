@@ -85,7 +85,7 @@ class BackupDownloadView(ApiViewMixin, APIView):
     def get(self, request, name, backup_id):
         archive, backup = services.open_download(name=name, backup_id=backup_id, user=request.user,
                                                  origin=api_origin(request))
-        return archive_response(request, archive, backup)
+        return archive_response(archive, backup)
 
 
 class BackupScheduleView(ApiViewMixin, APIView):
