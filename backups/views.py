@@ -21,32 +21,40 @@ def _section(name):
     return reverse("containers:detail", args=[name]) + "#backups"
 
 
-def _report_invalid(request, form):
+def _posted(request, form_class):
+    """The posted form when valid; else None, its errors shown as messages on the container's page."""
+    form = form_class(request.POST)
+    if form.is_valid():
+        return form
     for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label or field}: {'; '.join(errors)}" if field != "__all__" else "; ".join(errors))
+        label = form.fields[field].label or field if field in form.fields else ""
+        messages.error(request, f"{label}: {'; '.join(errors)}" if label else "; ".join(errors))
+    return None
 
 
-def _to_operation_or_back(request, name, start):
-    """Run start() (which queues a job); its operation's page, or back to the section with why not."""
+def _act(request, name, work, *, done=None):
+    """Run work(): for a queued job (done=None) its operation's page follows; for a short change,
+    the `done` message. Refused (not for want of permission): back to the section saying why."""
     try:
-        operation = start()
+        result = work()
     except exceptions.PermissionDenied:
         raise
     except exceptions.LWPError as error:
         messages.error(request, error.message)
         return redirect(_section(name))
-    return redirect("operations:detail", operation_id=operation.pk)
+    if done is None:
+        return redirect("operations:detail", operation_id=result.pk)
+    messages.success(request, done)
+    return redirect(_section(name))
 
 
 @require_POST
 @panel_view
 def backup_now(request, name):
-    form = BackupForm(request.POST)
-    if not form.is_valid():
-        _report_invalid(request, form)
+    form = _posted(request, BackupForm)
+    if form is None:
         return redirect(_section(name))
-    return _to_operation_or_back(request, name, lambda: services.start_backup(
+    return _act(request, name, lambda: services.start_backup(
         name=name, user=request.user, comment=form.cleaned_data["comment"], origin=panel_origin(request),
         wait=False)[1])
 
@@ -54,12 +62,11 @@ def backup_now(request, name):
 @require_POST
 @panel_view
 def restore(request, name, backup_id):
-    form = RestoreForm(request.POST)
-    if not form.is_valid():
-        _report_invalid(request, form)
+    form = _posted(request, RestoreForm)
+    if form is None:
         return redirect(_section(name))
     services.get_backup(name=name, backup_id=backup_id, user=request.user)  # of this container, or 404
-    return _to_operation_or_back(request, name, lambda: services.restore_backup(
+    return _act(request, name, lambda: services.restore_backup(
         backup_id=backup_id, name=form.cleaned_data["new_name"], user=request.user, origin=panel_origin(request),
         wait=False))
 
@@ -67,19 +74,10 @@ def restore(request, name, backup_id):
 @require_POST
 @panel_view
 def delete(request, name, backup_id):
-    form = DeleteBackupForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Tick the confirmation to delete a backup.")
+    if _posted(request, DeleteBackupForm) is None:
         return redirect(_section(name))
-    try:
-        services.delete_backup(name=name, backup_id=backup_id, user=request.user, origin=panel_origin(request))
-    except exceptions.PermissionDenied:
-        raise
-    except exceptions.LWPError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Backup deleted.")
-    return redirect(_section(name))
+    return _act(request, name, lambda: services.delete_backup(
+        name=name, backup_id=backup_id, user=request.user, origin=panel_origin(request)), done="Backup deleted.")
 
 
 @require_GET
@@ -97,19 +95,12 @@ def download(request, name, backup_id):
 @require_POST
 @panel_view
 def schedule(request, name):
-    form = ScheduleForm(request.POST)
-    if not form.is_valid():
-        _report_invalid(request, form)
+    form = _posted(request, ScheduleForm)
+    if form is None:
         return redirect(_section(name))
-    try:
-        services.set_schedule(name=name, user=request.user, origin=panel_origin(request), **form.cleaned_data)
-    except exceptions.PermissionDenied:
-        raise
-    except exceptions.LWPError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Backup schedule saved.")
-    return redirect(_section(name))
+    return _act(request, name, lambda: services.set_schedule(
+        name=name, user=request.user, origin=panel_origin(request), **form.cleaned_data),
+        done="Backup schedule saved.")
 
 
 @csrf_exempt  # only so that the upload handler is set before the body is read: checked just below

@@ -25,6 +25,17 @@ def run(argv, **kwargs):
                           timeout=kwargs.pop("timeout", COMMAND_TIMEOUT), **kwargs)
 
 
+def wait_for(condition, what, timeout):
+    """condition()'s first true value, polled until `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"no {what} within {timeout} s")
+
+
 def unique_name(prefix="t"):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 

@@ -6,7 +6,6 @@ import datetime
 import hashlib
 import io
 import os
-import time
 
 import pytest
 from django.conf import settings
@@ -118,16 +117,6 @@ def worker_server(django_db_setup, django_db_blocker, backend):
     live.stop()
 
 
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout} s")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_due_schedule_backs_up_by_itself_and_keeps_only_n(worker_server, make_container):
     name = make_container("bks")
@@ -137,14 +126,14 @@ def test_a_due_schedule_backs_up_by_itself_and_keeps_only_n(worker_server, make_
     def ready_scheduled():
         return list(Backup.objects.filter(container=name, scheduled=True, status="ready"))
 
-    [first] = wait_for(ready_scheduled, 60, "the first scheduled backup")
+    [first] = playground.wait_for(ready_scheduled, "first scheduled backup", 60)
     schedule.refresh_from_db()
     assert schedule.next_run > timezone.now() + datetime.timedelta(hours=1)  # tomorrow's, moved on once
     assert schedule.last_operation.source == "worker" and schedule.last_operation.status == "succeeded"
     # due again: a second backup replaces the first (keep=1), file and record
     BackupSchedule.objects.filter(pk=schedule.pk).update(next_run=timezone.now())
-    [second] = wait_for(lambda: [b for b in ready_scheduled() if b.pk != first.pk], 60, "the second")
-    wait_for(lambda: not Backup.objects.filter(pk=first.pk).exists(), 30, "the first pruned")
+    [second] = playground.wait_for(lambda: [b for b in ready_scheduled() if b.pk != first.pk], "second one", 60)
+    playground.wait_for(lambda: not Backup.objects.filter(pk=first.pk).exists(), "pruning of the first", 30)
     assert not (settings.LWP_BACKUP_DIR / f"{first.pk}.tar.zst").exists()
     assert (settings.LWP_BACKUP_DIR / f"{second.pk}.tar.zst").is_file()
     assert Backup.objects.filter(container=name).count() == 1

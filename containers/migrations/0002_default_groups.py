@@ -1,17 +1,12 @@
 """The three groups every install starts with: viewers, operators, administrators."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from containers.groups import GROUPS
+from containers.groups import GROUPS, create_app_permissions
 
 
 def create_groups(apps, schema_editor):
-    # Permissions are normally created after all migrations; make sure they exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
+    create_app_permissions(apps.get_app_configs())
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for group_name, codenames in GROUPS.items():

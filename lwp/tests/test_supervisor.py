@@ -22,6 +22,7 @@ import pytest
 
 from lwp.tests.server_support import (REPO, LwpRun, children, command_line, curl, descendants, free_port_on,
                                       manage, script_env, start_ticks)
+from testing import playground
 from testing.playground import unique_name
 
 WAIT = 30  # a worker boots Django in 1-5 s on a busy 2-core machine
@@ -29,14 +30,7 @@ PYTHON = str(REPO / ".venv/bin/python")
 
 
 def wait_for(condition, what, timeout=WAIT):
-    """condition()'s first true value, polled until `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"no {what} within {timeout} s")
+    return playground.wait_for(condition, what, timeout)
 
 
 def job_workers(supervisor):
