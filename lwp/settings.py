@@ -364,6 +364,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Each route works with and without its trailing slash; the schema lists its documented form.
     "PREPROCESSING_HOOKS": ["lwp.api.routing.drop_twin_routes"],
+    # A backup's status is not an operation's, though both are called `status`.
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "operations.models.Status", "BackupStatusEnum": "backups.models.Backup.Status",
+                            "FrequencyEnum": "backups.models.BackupSchedule.Frequency"},
 }
 
 LOGGING = {

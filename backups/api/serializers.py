@@ -67,7 +67,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
 class ScheduleChangeSerializer(RefuseUnknownFields, serializers.Serializer):
     enabled = serializers.BooleanField()
-    frequency = serializers.ChoiceField(choices=BackupSchedule.Frequency.values)
+    frequency = serializers.ChoiceField(choices=BackupSchedule.Frequency.choices)
     weekday = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=6,
                                        help_text="weekly: 0 Monday .. 6 Sunday")
     time = serializers.TimeField(input_formats=["%H:%M"], help_text="HH:MM, in the panel's time zone")

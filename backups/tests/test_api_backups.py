@@ -2,13 +2,17 @@
 container from one (PUT /api/v1/containers/ with `backup`), each with who may and may not."""
 
 import hashlib
+import io
 import uuid
 
 import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from backups.models import Backup
 from backups.tests.conftest import files_in
 from containers.models import Container
+from operations import jobs
 from operations.models import Event, Operation
 from testing.api import assert_error
 
@@ -222,3 +226,44 @@ def test_restore_refusals_come_before_any_operation(api, tokens, container, read
     assert_error(restore(api, tokens.erin, name="bad name!", backup=str(ready.pk)), 400, "invalid")
     assert_error(restore(api, tokens.erin, name="r4", backup="not-a-uuid"), 400, "invalid")
     assert not Operation.objects.filter(kind="backup_restore").exists()
+
+
+# ----- the schema and the permission ----------------------------------------------------------
+
+
+def test_the_schema_describes_the_backup_routes_without_a_warning(client, tokens):
+    out = io.StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
+    schema = client.get("/api/v1/schema/", headers={"private-token": tokens.bob}).json()
+    assert {"/api/v1/containers/{name}/backups", "/api/v1/containers/{name}/backups/{backup_id}",
+            "/api/v1/containers/{name}/backups/{backup_id}/download", "/api/v1/containers/{name}/backup-schedule",
+            "/api/v1/backups/import"} <= set(schema["paths"])
+    assert "multipart/form-data" in schema["paths"]["/api/v1/backups/import"]["post"]["requestBody"]["content"]
+    assert "413" in schema["paths"]["/api/v1/backups/import"]["post"]["responses"]
+
+
+def test_the_migration_gives_download_backup_to_administrators_only():
+    holders = set(Group.objects.filter(permissions__codename="download_backup").values_list("name", flat=True))
+    assert holders == {"administrators"}
+
+
+# ----- what an interrupted or unclaimed job leaves ----------------------------------------------
+
+
+def test_an_interrupted_backup_leaves_no_partial_archive_and_is_failed(users, container, backup_dir):
+    backup = Backup.objects.create(container=container, status=Backup.Status.RUNNING)
+    operation = Operation.objects.create(kind="backup", container=container, status="failed",
+                                         params={"backup": str(backup.pk)})
+    partial = backup_dir / f"{backup.pk}.tar.zst.part"
+    partial.write_bytes(b"half an archive")
+    jobs.undo_for("backup")(operation)  # what recovery runs once the worker is known dead
+    assert files_in(backup_dir) == []
+    backup.refresh_from_db()
+    assert backup.status == "failed"
+
+
+def test_a_backup_whose_operation_ended_without_running_is_listed_as_failed(api, tokens, container):
+    operation = Operation.objects.create(kind="backup", container=container, status="failed")
+    backup = Backup.objects.create(container=container, status=Backup.Status.PENDING, operation=operation)
+    listed = api("GET", f"/api/v1/containers/{container}/backups", token=tokens.bob).body
+    assert [(b["id"], b["status"]) for b in listed] == [(str(backup.pk), "failed")]
