@@ -67,6 +67,8 @@ def run_due(now=None):
         except Exception:  # noqa: BLE001 - logged; the other schedules still run
             log.exception("%s: the scheduled backup could not be started", schedule.container)
             continue
+        if operation is None:
+            continue
         log.info("%s: scheduled backup started (operation %s)", schedule.container, operation.pk)
         started.append(operation)
     return started

@@ -67,9 +67,13 @@ def _discard(path):
 
 
 def _settle_orphans():
-    """A backup whose operation ended without it (never picked up, cancelled before it ran) failed."""
-    Backup.objects.filter(status__in=UNFINISHED, operation__status__in=[
-        OperationStatus.FAILED, OperationStatus.CANCELLED]).update(status=Backup.Status.FAILED)
+    """A backup whose operation ended without it (never picked up, cancelled before it ran) failed.
+
+    Read first: pages that poll must not take the database's write lock for nothing."""
+    orphans = Backup.objects.filter(status__in=UNFINISHED, operation__status__in=[
+        OperationStatus.FAILED, OperationStatus.CANCELLED])
+    if orphans.exists():
+        orphans.update(status=Backup.Status.FAILED)
 
 
 def list_backups(*, name, user):
@@ -313,7 +317,12 @@ def set_schedule(*, name, user, enabled, frequency, time, keep, weekday=None, or
 
 
 def submit_scheduled(schedule):
-    """The worker's backup of a due schedule (no user: the schedule asked for it)."""
+    """The worker's backup of a due schedule (no user: the schedule asked for it); None, and the
+    schedule disabled, once its container is gone (nobody could turn it off from its page)."""
+    if not _engine().exists(schedule.container):
+        BackupSchedule.objects.filter(pk=schedule.pk).update(enabled=False, next_run=None)
+        log.warning("%s: the container is gone; its backup schedule is disabled", schedule.container)
+        return None
     _, operation = _submit_backup(name=schedule.container, user=None, comment="scheduled", scheduled=True,
                                   origin=WORKER, wait=False)
     BackupSchedule.objects.filter(pk=schedule.pk).update(last_operation=operation)

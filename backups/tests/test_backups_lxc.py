@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import io
 import os
+import subprocess
 
 import pytest
 from django.conf import settings
@@ -118,7 +119,7 @@ def worker_server(django_db_setup, django_db_blocker, backend):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_due_schedule_backs_up_by_itself_and_keeps_only_n(worker_server, make_container):
+def test_a_due_schedule_backs_up_by_itself_and_keeps_only_n(worker_server, make_container, tokens):
     name = make_container("bks")
     schedule = BackupSchedule.objects.create(container=name, time=datetime.time(3, 0), keep=1,
                                              next_run=timezone.now() + datetime.timedelta(seconds=2))
@@ -137,3 +138,14 @@ def test_a_due_schedule_backs_up_by_itself_and_keeps_only_n(worker_server, make_
     assert not (settings.LWP_BACKUP_DIR / f"{first.pk}.tar.zst").exists()
     assert (settings.LWP_BACKUP_DIR / f"{second.pk}.tar.zst").is_file()
     assert Backup.objects.filter(container=name).count() == 1
+
+    # served by gunicorn: streamed in blocks (no sendfile), whole, with its length and checksum
+    download = curl("--header", f"private-token: {tokens.erin}", "--output", "-", "--dump-header", "/dev/stderr",
+                    f"{worker_server.url}/api/v1/containers/{name}/backups/{second.pk}/download")
+    assert hashlib.sha256(download.stdout).hexdigest() == second.sha256
+    assert f"content-length: {second.size_bytes}" in download.stderr.decode().lower()
+
+
+def curl(*args):
+    return subprocess.run(["curl", "--silent", "--show-error", "--fail", "--max-time", "60", "--noproxy", "*", *args],
+                          capture_output=True, timeout=90, check=True)

@@ -204,3 +204,13 @@ def test_a_user_who_cannot_view_sees_no_notice(client, users, fake_container, fa
     schedules.run_due()
     assert services.failed_schedules(user=users.charlie) == []
     assert services.failed_schedules(user=users.bob) == [name]
+
+
+def test_the_schedule_of_a_destroyed_container_is_disabled_not_failed_forever(fake_container, fake_engine):
+    name = fake_container("sch")
+    plan = due(name)
+    fake_engine.destroy(name)
+    assert schedules.run_due() == []
+    plan.refresh_from_db()
+    assert (plan.enabled, plan.next_run) == (False, None)
+    assert not Backup.objects.exists() and not Operation.objects.exists()
