@@ -1,6 +1,7 @@
 """Request and response shapes of the backup routes (they also write the OpenAPI schema)."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backups.models import KEEP_MAX, Backup, BackupSchedule
@@ -52,8 +53,16 @@ class RestoredSerializer(serializers.Serializer):
     operation = serializers.UUIDField()
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "03:00"})
+class HourMinuteField(serializers.TimeField):
+    """A time of day as HH:MM (OpenAPI's `time` format would want seconds and an offset)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
 class ScheduleSerializer(serializers.ModelSerializer):
-    time = serializers.TimeField(format="%H:%M", help_text="time of day, HH:MM, in the panel's time zone")
+    time = HourMinuteField(help_text="time of day, HH:MM, in the panel's time zone")
     last_status = serializers.SerializerMethodField(help_text="how the last scheduled backup's operation ended")
 
     class Meta:
@@ -70,7 +79,7 @@ class ScheduleChangeSerializer(RefuseUnknownFields, serializers.Serializer):
     frequency = serializers.ChoiceField(choices=BackupSchedule.Frequency.choices)
     weekday = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=6,
                                        help_text="weekly: 0 Monday .. 6 Sunday")
-    time = serializers.TimeField(input_formats=["%H:%M"], help_text="HH:MM, in the panel's time zone")
+    time = HourMinuteField(help_text="HH:MM, in the panel's time zone")
     keep = serializers.IntegerField(min_value=1, max_value=KEEP_MAX, help_text="scheduled backups kept")
 
 
