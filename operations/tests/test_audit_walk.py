@@ -773,7 +773,7 @@ def test_view_functions_refuse_the_methods_not_listed(client, users, route):
     """VIEW_FUNCTIONS tells the truth for the panel's views: any other write method is a 405."""
     callback = dict(_routes())[route]
     client.force_login(users.alice)
-    path = fill(route, name="x", pk=1, operation_id=uuid.uuid4())
+    path = fill(route, name="x", pk=1, operation_id=uuid.uuid4(), snapshot="snap0")
     for method in set(WRITE_METHODS) - write_methods(callback):
         assert client.generic(method, path).status_code == 405, (method, route)
 
