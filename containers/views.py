@@ -130,15 +130,23 @@ def action(request, name):
 
 
 def _act_and_report(request, name, verb):
-    """Run one power action; its outcome becomes a message (a 403 still stops everything)."""
+    """Run one power action; its outcome becomes a message."""
+    run_and_report(request, name, lambda: services.perform_action(
+        name=name, action=verb, user=request.user, origin=panel_origin(request)),
+        lambda done: f"{verb} done, now {done.value}")
+
+
+def run_and_report(request, name, run, said):
+    """Run a short change on `name`; its outcome becomes a message, said(its value) when it
+    succeeded (a 403 still stops everything)."""
     try:
-        done = services.perform_action(name=name, action=verb, user=request.user, origin=panel_origin(request))
+        value = run()
     except exceptions.PermissionDenied:
         raise
     except exceptions.LWPError as error:
         messages.error(request, f"{name}: {error.message}")
     else:
-        messages.success(request, f"{name}: {verb} done, now {done.value}")
+        messages.success(request, f"{name}: {said(value)}")
 
 
 @require_POST
@@ -332,14 +340,9 @@ def clone_snapshot(request, name, snapshot):
 @panel_view
 def delete_snapshot(request, name, snapshot):
     """Short: done here, its outcome a message on the container's page."""
-    try:
-        snapshots.delete_snapshot(name=name, snapshot=snapshot, user=request.user, origin=panel_origin(request))
-    except exceptions.PermissionDenied:
-        raise
-    except exceptions.LWPError as error:
-        messages.error(request, f"{name}: {error.message}")
-    else:
-        messages.success(request, f"{name}: snapshot {snapshot} deleted")
+    run_and_report(request, name, lambda: snapshots.delete_snapshot(
+        name=name, snapshot=snapshot, user=request.user, origin=panel_origin(request)),
+        lambda operation: f"snapshot {snapshot} deleted")
     return redirect(reverse("containers:detail", args=[name]) + "#snapshots")
 
 

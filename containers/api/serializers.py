@@ -175,6 +175,31 @@ class CreateResultSerializer(serializers.Serializer):
     operation = serializers.UUIDField(help_text="the operation that recorded this change (/api/v1/operations/<id>)")
 
 
+# ----- shared -----------------------------------------------------------------------------
+
+
+class StatusOkSerializer(serializers.Serializer):
+    status = serializers.CharField(default="ok")
+
+
+class OperationResultSerializer(StatusOkSerializer):
+    operation = serializers.UUIDField(help_text="the operation that recorded this change (/api/v1/operations/<id>)")
+
+
+class DestroyResultSerializer(OperationResultSerializer):
+    """A destroy's answer: done, and its operation."""
+
+
+class TemplatesSerializer(serializers.Serializer):
+    status = serializers.CharField(default="ok")
+    templates = serializers.ListField(child=serializers.CharField())
+    stores = serializers.ListField(child=serializers.CharField(), help_text="backing stores this host supports")
+    arguments = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(), allow_null=True),
+        help_text="per template, the options `xargs` may give (each followed by a plain word); "
+                  "null: a template LWP does not vet, offered to superusers, which takes any")
+
+
 # ----- snapshots --------------------------------------------------------------------------
 
 
@@ -194,10 +219,8 @@ class SnapshotTakeSerializer(RefuseUnknownFields, serializers.Serializer):
     comment = _optional_text(max_length=SNAPSHOT_COMMENT_MAX, help_text="plain text kept with the snapshot")
 
 
-class SnapshotTakenSerializer(serializers.Serializer):
-    status = serializers.CharField(default="ok")
+class SnapshotTakenSerializer(OperationResultSerializer):
     snapshot = SnapshotSerializer()
-    operation = serializers.UUIDField(help_text="the operation that recorded this change (/api/v1/operations/<id>)")
 
 
 class SnapshotActionSerializer(RefuseUnknownFields, serializers.Serializer):
@@ -206,32 +229,9 @@ class SnapshotActionSerializer(RefuseUnknownFields, serializers.Serializer):
                                      help_text="stop a running or frozen container first (else a 409)")
 
 
-class SnapshotRestoredSerializer(serializers.Serializer):
-    status = serializers.CharField(default="ok")
+class SnapshotRestoredSerializer(OperationResultSerializer):
     name = serializers.CharField()
     snapshot = serializers.CharField(help_text="the snapshot the container is now back to")
-    operation = serializers.UUIDField(help_text="the operation that recorded this change (/api/v1/operations/<id>)")
-
-
-# ----- shared -----------------------------------------------------------------------------
-
-
-class StatusOkSerializer(serializers.Serializer):
-    status = serializers.CharField(default="ok")
-
-
-class DestroyResultSerializer(StatusOkSerializer):
-    operation = serializers.UUIDField(help_text="the operation that recorded this change (/api/v1/operations/<id>)")
-
-
-class TemplatesSerializer(serializers.Serializer):
-    status = serializers.CharField(default="ok")
-    templates = serializers.ListField(child=serializers.CharField())
-    stores = serializers.ListField(child=serializers.CharField(), help_text="backing stores this host supports")
-    arguments = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField(), allow_null=True),
-        help_text="per template, the options `xargs` may give (each followed by a plain word); "
-                  "null: a template LWP does not vet, offered to superusers, which takes any")
 
 
 # ----- settings ---------------------------------------------------------------------------

@@ -33,26 +33,13 @@ def clone(api, token, source, name, snapshot="snap0", **data):
                                                                  **data})
 
 
-@pytest.fixture
-def snapped(fake_container, fake_engine):
-    """Factory: a fake container with one snapshot, snap0 (running if asked)."""
-
-    def make(*, start=False):
-        name = fake_container("snap")
-        fake_engine.take_snapshot(name, comment="first")
-        if start:
-            fake_engine.start(name)
-        return name
-
-    return make
-
 
 # ----- list ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("who", ["bob", "readonly"])
-def test_a_viewer_lists_the_snapshots_with_and_without_the_slash(api, users, tokens, snapped, who):
-    name = snapped()
+def test_a_viewer_lists_the_snapshots_with_and_without_the_slash(api, users, tokens, fake_container, who):
+    name = fake_container("snap", snapshot="first")
     for path in (snapshots_path(name), snapshots_path(name) + "/"):
         response = api("GET", path, token=getattr(tokens, who))
         assert response.status_code == 200, response.body
@@ -62,8 +49,9 @@ def test_a_viewer_lists_the_snapshots_with_and_without_the_slash(api, users, tok
         assert listed["created"][:4].isdigit()
 
 
-def test_listing_is_401_anonymous_403_without_permission_404_for_an_unknown_container(api, users, tokens, snapped):
-    name = snapped()
+def test_listing_is_401_anonymous_403_without_permission_404_for_an_unknown_container(api, users, tokens,
+                                                                                      fake_container):
+    name = fake_container("snap", snapshot="first")
     assert_error(api("GET", snapshots_path(name)), 401, "unauthorized")
     assert_error(api("GET", snapshots_path(name), token=tokens.charlie), 403, "permission_denied")
     assert_error(api("GET", snapshots_path("snap-nobody"), token=tokens.bob), 404, "not_found")
@@ -83,9 +71,9 @@ WRITES = {
     (None, 401, "unauthorized"), ("charlie", 403, "permission_denied"), ("bob", 403, "permission_denied"),
     ("readonly", 403, "permission_denied"),
 ])
-def test_writes_need_the_change_permission_and_a_writing_token(api, users, tokens, snapped, fake_engine, route,
+def test_writes_need_the_change_permission_and_a_writing_token(api, users, tokens, fake_container, fake_engine, route,
                                                                who, status, code):
-    name = snapped(start=True)
+    name = fake_container("snap", snapshot="first", start=True)
     method, suffix, data = WRITES[route]
     response = api(method, snapshots_path(name) + suffix, token=getattr(tokens, who) if who else None, data=data)
     assert_error(response, status, code)
@@ -98,9 +86,9 @@ def test_writes_need_the_change_permission_and_a_writing_token(api, users, token
     (None, 401, "unauthorized"), ("dave", 403, "permission_denied"), ("bob", 403, "permission_denied"),
     ("readonly", 403, "permission_denied"),
 ])
-def test_a_clone_from_a_snapshot_needs_the_add_permission(api, users, tokens, snapped, fake_engine, who, status,
-                                                          code):
-    source, name = snapped(), unique_name("snapclone")
+def test_a_clone_from_a_snapshot_needs_the_add_permission(api, users, tokens, fake_container, fake_engine, who,
+                                                          status, code):
+    source, name = fake_container("snap", snapshot="first"), unique_name("snapclone")
     assert_error(clone(api, getattr(tokens, who) if who else None, source, name), status, code)
     assert not fake_engine.exists(name)
 
@@ -108,8 +96,8 @@ def test_a_clone_from_a_snapshot_needs_the_add_permission(api, users, tokens, sn
 # ----- take ---------------------------------------------------------------------------------
 
 
-def test_an_operator_takes_a_snapshot_with_a_comment(api, users, tokens, snapped, fake_engine):
-    name = snapped()
+def test_an_operator_takes_a_snapshot_with_a_comment(api, users, tokens, fake_container, fake_engine):
+    name = fake_container("snap", snapshot="first")
     response = take(api, tokens.dave, name, comment="before the upgrade")
     assert response.status_code == 200, response.body
     assert response.body["snapshot"]["name"] == "snap1"
@@ -127,8 +115,8 @@ def test_a_snapshot_without_a_comment_and_asked_async_is_202_with_the_operation(
     assert response.body["kind"] == "snapshot"
 
 
-def test_a_running_container_is_409_saying_why_and_nothing_is_queued(api, users, tokens, snapped, fake_engine):
-    name = snapped(start=True)
+def test_a_running_container_is_409_saying_why_and_nothing_is_queued(api, users, tokens, fake_container, fake_engine):
+    name = fake_container("snap", snapshot="first", start=True)
     response = take(api, tokens.dave, name)
     assert_error(response, 409, "invalid_state")
     assert "stop it first" in response.body["error"]
@@ -155,8 +143,8 @@ def test_a_snapshot_of_an_unknown_container_is_404(api, users, tokens):
 # ----- restore ------------------------------------------------------------------------------
 
 
-def test_a_restore_brings_back_the_snapshots_settings(api, users, tokens, snapped, fake_engine):
-    name = snapped()
+def test_a_restore_brings_back_the_snapshots_settings(api, users, tokens, fake_container, fake_engine):
+    name = fake_container("snap", snapshot="first")
     fake_engine.update_settings(name, {"start_delay": 9})
     response = restore(api, tokens.dave, name)
     assert response.status_code == 200, response.body
@@ -165,9 +153,9 @@ def test_a_restore_brings_back_the_snapshots_settings(api, users, tokens, snappe
     assert fake_engine.get_settings(name).start_delay == 0
 
 
-def test_restoring_a_running_container_is_409_unless_forced_which_stops_it(api, users, tokens, snapped,
+def test_restoring_a_running_container_is_409_unless_forced_which_stops_it(api, users, tokens, fake_container,
                                                                          fake_engine):
-    name = snapped(start=True)
+    name = fake_container("snap", snapshot="first", start=True)
     refused = restore(api, tokens.dave, name)
     assert_error(refused, 409, "invalid_state")
     assert "forced restore" in refused.body["error"]
@@ -177,8 +165,8 @@ def test_restoring_a_running_container_is_409_unless_forced_which_stops_it(api, 
     assert fake_engine.state(name) == "STOPPED"
 
 
-def test_a_restore_asked_async_is_202(api, users, tokens, snapped):
-    name = snapped()
+def test_a_restore_asked_async_is_202(api, users, tokens, fake_container):
+    name = fake_container("snap", snapshot="first")
     response = api("POST", snapshots_path(name, "snap0"), token=tokens.dave, data={"action": "restore"},
                    headers={"Prefer": "respond-async"})
     assert response.status_code == 202, response.body
@@ -194,9 +182,9 @@ def test_a_restore_asked_async_is_202(api, users, tokens, snapped):
     ("snap0", {"action": "restore", "force": "maybe"}, 400, "invalid", "force"),
     ("snap0", {"action": "restore", "clone": "x"}, 400, "invalid", "clone"),
 ])
-def test_an_unknown_snapshot_is_404_and_a_malformed_request_400(api, users, tokens, snapped, fake_engine,
+def test_an_unknown_snapshot_is_404_and_a_malformed_request_400(api, users, tokens, fake_container, fake_engine,
                                                                snapshot, data, status, code, field):
-    name = snapped()
+    name = fake_container("snap", snapshot="first")
     fake_engine.update_settings(name, {"start_delay": 9})
     response = api("POST", snapshots_path(name, snapshot), token=tokens.dave, data=data)
     assert_error(response, status, code)
@@ -212,8 +200,8 @@ def test_restoring_a_snapshot_of_an_unknown_container_is_404(api, users, tokens)
 # ----- delete -------------------------------------------------------------------------------
 
 
-def test_an_operator_deletes_a_snapshot(api, users, tokens, snapped, fake_engine):
-    name = snapped()
+def test_an_operator_deletes_a_snapshot(api, users, tokens, fake_container, fake_engine):
+    name = fake_container("snap", snapshot="first")
     response = api("DELETE", snapshots_path(name, "snap0") + "/", token=tokens.dave)
     assert response.status_code == 200, response.body
     assert response.body["status"] == "ok"
@@ -225,9 +213,9 @@ def test_an_operator_deletes_a_snapshot(api, users, tokens, snapped, fake_engine
     ("{name}", "snap3", 404, "not_found"), ("snap-nobody", "snap0", 404, "not_found"),
     ("{name}", "snap0..", 400, "invalid"),
 ])
-def test_deleting_an_unknown_or_malformed_snapshot_is_refused(api, users, tokens, snapped, fake_engine,
+def test_deleting_an_unknown_or_malformed_snapshot_is_refused(api, users, tokens, fake_container, fake_engine,
                                                               container, snapshot, status, code):
-    name = snapped()
+    name = fake_container("snap", snapshot="first")
     response = api("DELETE", snapshots_path(container.format(name=name), snapshot), token=tokens.dave)
     assert_error(response, status, code)
     assert [s.name for s in fake_engine.snapshots(name)] == ["snap0"]
@@ -236,9 +224,9 @@ def test_deleting_an_unknown_or_malformed_snapshot_is_refused(api, users, tokens
 # ----- clone from a snapshot ----------------------------------------------------------------
 
 
-def test_a_clone_from_a_snapshot_of_a_running_container_records_where_it_came_from(api, users, tokens, snapped,
+def test_a_clone_from_a_snapshot_of_a_running_container_records_where_it_came_from(api, users, tokens, fake_container,
                                                                                    fake_engine):
-    source, name = snapped(start=True), unique_name("snapclone")
+    source, name = fake_container("snap", snapshot="first", start=True), unique_name("snapclone")
     response = clone(api, tokens.erin, source, name, description="from the snapshot")
     assert response.status_code == 200, response.body
     assert response.body["name"] == name
@@ -259,9 +247,9 @@ def test_a_clone_from_a_snapshot_of_a_running_container_records_where_it_came_fr
     ({"clone": "snap-nobody", "snapshot": "snap0"}, 400, "invalid", "clone"),
     ({"template": "busybox", "snapshot": "snap0"}, 400, "invalid", "snapshot"),
 ])
-def test_a_clone_from_a_bad_snapshot_is_refused_and_makes_nothing(api, users, tokens, snapped, fake_engine, data,
-                                                                  status, code, field):
-    source, name = snapped(), unique_name("snapclone")
+def test_a_clone_from_a_bad_snapshot_is_refused_and_makes_nothing(api, users, tokens, fake_container, fake_engine,
+                                                                  data, status, code, field):
+    source, name = fake_container("snap", snapshot="first"), unique_name("snapclone")
     data = {key: value.format(source=source) for key, value in data.items()}
     response = api("PUT", "/api/v1/containers/", token=tokens.erin, data={"name": name, **data})
     assert_error(response, status, code)
@@ -271,8 +259,8 @@ def test_a_clone_from_a_bad_snapshot_is_refused_and_makes_nothing(api, users, to
     assert not Operation.objects.filter(container=name).exists()
 
 
-def test_a_clone_from_a_snapshot_onto_a_taken_name_is_409(api, users, tokens, snapped):
-    source, taken = snapped(), snapped()
+def test_a_clone_from_a_snapshot_onto_a_taken_name_is_409(api, users, tokens, fake_container):
+    source, taken = fake_container("snap", snapshot="first"), fake_container("snap", snapshot="first")
     assert_error(clone(api, tokens.erin, source, taken), 409, "exists")
 
 

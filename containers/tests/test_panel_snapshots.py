@@ -10,6 +10,8 @@ from operations.models import Operation
 
 pytestmark = pytest.mark.django_db
 
+COMMENT = "before <the> upgrade"  # markup in a comment must show as text
+
 
 def url(view, name, snapshot=None):
     return reverse(f"containers:{view}", args=[name] if snapshot is None else [name, snapshot])
@@ -19,20 +21,9 @@ def page_of(client, name):
     return client.get(url("detail", name)).content.decode()
 
 
-@pytest.fixture
-def snapped(fake_container, fake_engine):
-    def make(*, start=False):
-        name = fake_container("psnap")
-        fake_engine.take_snapshot(name, comment="before <the> upgrade")
-        if start:
-            fake_engine.start(name)
-        return name
 
-    return make
-
-
-def test_a_viewer_sees_the_list_and_no_forms(client, users, snapped):
-    name = snapped()
+def test_a_viewer_sees_the_list_and_no_forms(client, users, fake_container):
+    name = fake_container("psnap", snapshot=COMMENT)
     client.force_login(users.bob)
     page = page_of(client, name)
     assert 'id="snapshots"' in page and 'data-snapshot="snap0"' in page
@@ -43,8 +34,8 @@ def test_a_viewer_sees_the_list_and_no_forms(client, users, snapped):
     assert "its snapshots (1)" in page_of(client, name)  # on the delete form
 
 
-def test_an_operator_takes_restores_and_deletes_but_does_not_clone(client, users, snapped):
-    name = snapped()
+def test_an_operator_takes_restores_and_deletes_but_does_not_clone(client, users, fake_container):
+    name = fake_container("psnap", snapshot=COMMENT)
     client.force_login(users.dave)
     page = page_of(client, name)
     for button in ("Take snapshot", "Restore snap0", "Delete snap0"):
@@ -53,8 +44,8 @@ def test_an_operator_takes_restores_and_deletes_but_does_not_clone(client, users
     assert 'id="id_snap0_force"' not in page  # stopped: nothing to stop first
 
 
-def test_a_running_container_says_it_must_stop_first_and_offers_a_forced_restore(client, users, snapped):
-    name = snapped(start=True)
+def test_a_running_container_says_it_must_stop_first_and_offers_a_forced_restore(client, users, fake_container):
+    name = fake_container("psnap", snapshot=COMMENT, start=True)
     client.force_login(users.erin)
     page = page_of(client, name)
     assert "a snapshot is taken of a stopped container only" in page
@@ -67,16 +58,17 @@ def test_a_running_container_says_it_must_stop_first_and_offers_a_forced_restore
     ("delete_snapshot", "snap0", {}), ("clone_snapshot", "snap0", {"new_name": "psnap-copy"}),
 ])
 @pytest.mark.parametrize("who", ["charlie", "bob"])
-def test_changes_are_403_without_the_permission(client, users, snapped, fake_engine, view, snapshot, data, who):
-    name = snapped(start=True)
+def test_changes_are_403_without_the_permission(client, users, fake_container, fake_engine, view, snapshot, data,
+                                                who):
+    name = fake_container("psnap", snapshot=COMMENT, start=True)
     client.force_login(getattr(users, who))
     assert client.post(url(view, name, snapshot), data).status_code == 403
     assert [s.name for s in fake_engine.snapshots(name)] == ["snap0"]
     assert fake_engine.state(name) == "RUNNING" and not fake_engine.exists("psnap-copy")
 
 
-def test_anonymous_changes_are_sent_to_sign_in(client, snapped):
-    name = snapped()
+def test_anonymous_changes_are_sent_to_sign_in(client, fake_container):
+    name = fake_container("psnap", snapshot=COMMENT)
     assert client.post(url("take_snapshot", name))["Location"].startswith("/login/")
     assert client.post(url("delete_snapshot", name, "snap0"))["Location"].startswith("/login/")
 
@@ -109,9 +101,9 @@ def test_a_too_long_comment_shows_beside_the_field(client, users, fake_container
     assert "comment" in response.context["snapshot_form"].errors
 
 
-def test_restore_of_a_running_container_without_force_stays_open_with_the_reason(client, users, snapped,
+def test_restore_of_a_running_container_without_force_stays_open_with_the_reason(client, users, fake_container,
                                                                                   fake_engine):
-    name = snapped(start=True)
+    name = fake_container("psnap", snapshot=COMMENT, start=True)
     client.force_login(users.dave)
     response = client.post(url("restore_snapshot", name, "snap0"), {})
     assert response.status_code == 400
@@ -121,8 +113,8 @@ def test_restore_of_a_running_container_without_force_stays_open_with_the_reason
     assert fake_engine.state(name) == "RUNNING"
 
 
-def test_forced_restore_stops_it_and_goes_to_its_operation(client, users, snapped, fake_engine):
-    name = snapped(start=True)
+def test_forced_restore_stops_it_and_goes_to_its_operation(client, users, fake_container, fake_engine):
+    name = fake_container("psnap", snapshot=COMMENT, start=True)
     fake_engine.update_settings(name, {"start_delay": 9})
     client.force_login(users.dave)
     response = client.post(url("restore_snapshot", name, "snap0"), {"force": "on"})
@@ -131,8 +123,8 @@ def test_forced_restore_stops_it_and_goes_to_its_operation(client, users, snappe
     assert fake_engine.state(name) == "STOPPED" and fake_engine.get_settings(name).start_delay == 0
 
 
-def test_restoring_an_unknown_snapshot_is_an_error_and_an_unknown_container_404(client, users, snapped):
-    name = snapped()
+def test_restoring_an_unknown_snapshot_is_an_error_and_an_unknown_container_404(client, users, fake_container):
+    name = fake_container("psnap", snapshot=COMMENT)
     client.force_login(users.dave)
     response = client.post(url("restore_snapshot", name, "snap5"), {})
     assert response.status_code == 400
@@ -141,8 +133,8 @@ def test_restoring_an_unknown_snapshot_is_an_error_and_an_unknown_container_404(
     assert client.post(url("restore_snapshot", "psnap-nobody", "snap0"), {}).status_code == 404
 
 
-def test_delete_says_so_and_the_snapshot_is_gone(client, users, snapped, fake_engine):
-    name = snapped()
+def test_delete_says_so_and_the_snapshot_is_gone(client, users, fake_container, fake_engine):
+    name = fake_container("psnap", snapshot=COMMENT)
     client.force_login(users.dave)
     response = client.post(url("delete_snapshot", name, "snap0"), follow=True)
     assert response.redirect_chain[-1][0] == url("detail", name) + "#snapshots"
@@ -153,8 +145,9 @@ def test_delete_says_so_and_the_snapshot_is_gone(client, users, snapped, fake_en
     assert "has no snapshot 'snap0'" in " ".join(str(m) for m in again.context["messages"])
 
 
-def test_clone_from_a_snapshot_goes_to_its_operation_and_records_the_snapshot(client, users, snapped, fake_engine):
-    name = snapped(start=True)
+def test_clone_from_a_snapshot_goes_to_its_operation_and_records_the_snapshot(client, users, fake_container,
+                                                                              fake_engine):
+    name = fake_container("psnap", snapshot=COMMENT, start=True)
     copy = name + "-copy"
     client.force_login(users.erin)
     response = client.post(url("clone_snapshot", name, "snap0"), {"new_name": copy})
@@ -166,8 +159,8 @@ def test_clone_from_a_snapshot_goes_to_its_operation_and_records_the_snapshot(cl
     assert f'<a href="{url("detail", name)}">{name}</a>, snapshot snap0' in about
 
 
-def test_clone_from_a_snapshot_with_a_taken_name_stays_open_beside_the_field(client, users, snapped):
-    name, taken = snapped(), snapped()
+def test_clone_from_a_snapshot_with_a_taken_name_stays_open_beside_the_field(client, users, fake_container):
+    name, taken = fake_container("psnap", snapshot=COMMENT), fake_container("psnap", snapshot=COMMENT)
     client.force_login(users.erin)
     response = client.post(url("clone_snapshot", name, "snap0"), {"new_name": taken})
     assert response.status_code == 400

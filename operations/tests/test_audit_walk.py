@@ -200,15 +200,6 @@ def api_settings(w, route, method):
                  operation=response.body["operation"])
 
 
-def snapped(w, *, start=False):
-    """A fake container with one snapshot, snap0."""
-    name = w.container()
-    w.engine.take_snapshot(name)
-    if start:
-        w.engine.start(name)
-    return name
-
-
 @sample(both("api/v1/containers/<str:name>/snapshots"), "POST")
 def api_snapshot(w, route, method):
     name = w.container()
@@ -220,7 +211,7 @@ def api_snapshot(w, route, method):
 
 @sample(both("api/v1/containers/<str:name>/snapshots/<str:snapshot>"), "POST")
 def api_snapshot_restore(w, route, method):
-    name = snapped(w, start=True)
+    name = w.container(start=True, snapshot="walked")
     response = w.api(method, fill(route, name=name, snapshot="snap0"), token=w.tokens.dave,
                      data={"action": "restore", "force": True})
     assert response.status_code == 200, response.body
@@ -230,7 +221,7 @@ def api_snapshot_restore(w, route, method):
 
 @sample(both("api/v1/containers/<str:name>/snapshots/<str:snapshot>"), "DELETE")
 def api_snapshot_delete(w, route, method):
-    name = snapped(w)
+    name = w.container(snapshot="walked")
     response = w.api(method, fill(route, name=name, snapshot="snap0"), token=w.tokens.dave)
     assert response.status_code == 200, response.body
     assert_event(w.since, action="container.snapshot_delete", target=name, source="api", user="dave",
@@ -239,7 +230,7 @@ def api_snapshot_delete(w, route, method):
 
 @sample(both("api/v1/containers/"), "PUT")
 def api_clone_from_snapshot(w, route, method):
-    source, name = snapped(w, start=True), w.free_name()
+    source, name = w.container(start=True, snapshot="walked"), w.free_name()
     response = w.api(method, fill(route), token=w.tokens.erin, data={"name": name, "clone": source,
                                                                      "snapshot": "snap0"})
     assert response.status_code == 200, response.body
@@ -414,7 +405,7 @@ def panel_snapshot(w, route, method):
 
 @sample("containers/<str:name>/snapshots/<str:snapshot>/restore/", "POST")
 def panel_snapshot_restore(w, route, method):
-    name = snapped(w, start=True)
+    name = w.container(start=True, snapshot="walked")
     response = w.client(w.users.dave).post(fill(route, name=name, snapshot="snap0"), {"force": "on"})
     assert response.status_code == 302, response.content[:2000]
     assert_event(w.since, action="container.snapshot_restore", target=name, source="panel", user="dave",
@@ -423,7 +414,7 @@ def panel_snapshot_restore(w, route, method):
 
 @sample("containers/<str:name>/snapshots/<str:snapshot>/delete/", "POST")
 def panel_snapshot_delete(w, route, method):
-    name = snapped(w)
+    name = w.container(snapshot="walked")
     response = w.client(w.users.dave).post(fill(route, name=name, snapshot="snap0"))
     assert response.status_code == 302, response.content[:2000]
     assert_event(w.since, action="container.snapshot_delete", target=name, source="panel", user="dave",
@@ -432,7 +423,7 @@ def panel_snapshot_delete(w, route, method):
 
 @sample("containers/<str:name>/snapshots/<str:snapshot>/clone/", "POST")
 def panel_snapshot_clone(w, route, method):
-    source, name = snapped(w), w.free_name()
+    source, name = w.container(snapshot="walked"), w.free_name()
     response = w.client(w.users.erin).post(fill(route, name=source, snapshot="snap0"), {"new_name": name})
     assert response.status_code == 302, response.content[:2000]
     assert_event(w.since, action="container.clone", target=name, source="panel", user="erin", operation=True)
