@@ -5,7 +5,9 @@ import shlex
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from containers.vocabulary import MAX_STOP_TIMEOUT, POWER_ACTIONS, SNAPSHOT_COMMENT_MAX, validate_name
+from containers.vocabulary import (
+    MAX_STOP_TIMEOUT, POWER_ACTIONS, SNAPSHOT_ACTIONS, SNAPSHOT_COMMENT_MAX, validate_name,
+)
 from lwp.api.fields import RefuseUnknownFields, TextField
 from lwp.exceptions import InvalidName
 
@@ -224,7 +226,7 @@ class SnapshotTakenSerializer(OperationResultSerializer):
 
 
 class SnapshotActionSerializer(RefuseUnknownFields, serializers.Serializer):
-    action = serializers.ChoiceField(choices=["restore"])
+    action = serializers.ChoiceField(choices=SNAPSHOT_ACTIONS)
     force = serializers.BooleanField(required=False, default=False,
                                      help_text="stop a running or frozen container first (else a 409)")
 

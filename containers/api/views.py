@@ -200,14 +200,16 @@ def _answer_when_done(request, operation, body):
 
 
 class SnapshotListView(ApiViewMixin, APIView):
-    @extend_schema(summary="A container's snapshots", parameters=[NAME_PARAMETER],
-                   responses={200: api.SnapshotListSerializer, **errors(400, 401, 403, 404)})
+    @extend_schema(summary="A container's snapshots", operation_id="containers_snapshots_list",
+                   parameters=[NAME_PARAMETER],
+                   responses={200: api.SnapshotListSerializer, **errors(400, 401, 403, 404, 409)})
     def get(self, request, name):
         taken = snapshots.list_snapshots(name=name, user=request.user)
         return Response({"status": "ok", "snapshots": [snapshots.snapshot_fields(s) for s in taken]})
 
     @extend_schema(
         summary="Take a snapshot of a container",
+        operation_id="containers_snapshots_take",
         description="Copies the stopped container's root filesystem and configuration, as an "
                     "operation in the worker. A running or frozen container is a 409 (liblxc copies "
                     "a stopped one only): stop it first. Answers once taken; with `Prefer: "
@@ -226,6 +228,7 @@ class SnapshotListView(ApiViewMixin, APIView):
 class SnapshotView(ApiViewMixin, APIView):
     @extend_schema(
         summary="Restore a container to one of its snapshots",
+        operation_id="containers_snapshot_restore",
         description="`{\"action\": \"restore\"}` brings back the snapshot's files and configuration, "
                     "as an operation in the worker. A running or frozen container is a 409 unless "
                     "`force`, which stops it first; it stays stopped. Answers when done, or 202 at "
@@ -241,7 +244,8 @@ class SnapshotView(ApiViewMixin, APIView):
                                                wait=not wants_async(request))
         return _answer_when_done(request, operation, lambda result: {"name": name, "snapshot": snapshot})
 
-    @extend_schema(summary="Delete a snapshot", parameters=[NAME_PARAMETER, SNAPSHOT_PARAMETER],
+    @extend_schema(summary="Delete a snapshot", operation_id="containers_snapshot_delete",
+                   parameters=[NAME_PARAMETER, SNAPSHOT_PARAMETER],
                    responses={200: api.DestroyResultSerializer, **errors(400, 401, 403, 404, 409)})
     def delete(self, request, name, snapshot):
         operation = snapshots.delete_snapshot(name=name, snapshot=snapshot, user=request.user,
