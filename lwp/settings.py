@@ -364,8 +364,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Each route works with and without its trailing slash; the schema lists its documented form.
     "PREPROCESSING_HOOKS": ["lwp.api.routing.drop_twin_routes"],
-    # A backup's status is not an operation's, though both are called `status`.
-    "ENUM_NAME_OVERRIDES": {"StatusEnum": "operations.models.Status", "BackupStatusEnum": "backups.models.Backup.Status",
+    # Bodies with an "action" field (the power actions, a snapshot's) and a "status" field (an
+    # operation's, a backup's) each get an enum of their own.
+    "ENUM_NAME_OVERRIDES": {"ActionEnum": "containers.vocabulary.POWER_ACTIONS",
+                            "SnapshotActionEnum": "containers.vocabulary.SNAPSHOT_ACTIONS",
+                            "StatusEnum": "operations.models.Status", "BackupStatusEnum": "backups.models.Backup.Status",
                             "FrequencyEnum": "backups.models.BackupSchedule.Frequency"},
 }
 

@@ -210,6 +210,7 @@ def test_who_may_restore_needs_add(api, tokens, ready):
     ({"clone": "web"}, "clone"),
     ({"xargs": "-x"}, "xargs"),
     ({"store": "dir"}, "store"),
+    ({"snapshot": "snap0"}, "snapshot"),
 ])
 def test_backup_with_template_clone_or_options_is_400(api, tokens, ready, extra, field):
     response = restore(api, tokens.erin, name="r2", backup=str(ready.pk), **extra)

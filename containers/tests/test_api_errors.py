@@ -100,6 +100,9 @@ def test_schema_describes_every_route_in_its_documented_form(client, users, toke
         ("GET", "/api/v1/containers/{name}/backups/{backup_id}/download"),
         ("GET", "/api/v1/containers/{name}/backup-schedule"), ("PUT", "/api/v1/containers/{name}/backup-schedule"),
         ("POST", "/api/v1/backups/import"),
+        ("GET", "/api/v1/containers/{name}/snapshots"), ("POST", "/api/v1/containers/{name}/snapshots"),
+        ("POST", "/api/v1/containers/{name}/snapshots/{snapshot}"),
+        ("DELETE", "/api/v1/containers/{name}/snapshots/{snapshot}"),
     }
     assert set(schema["components"]["schemas"]["ActionEnum"]["enum"]) == {
         "start", "stop", "freeze", "unfreeze", "restart"}

@@ -17,7 +17,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("containers", "0002_default_groups"),
+        ("containers", "0003_clone_of_snapshot"),
     ]
 
     operations = [
