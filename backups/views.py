@@ -12,7 +12,7 @@ from backups.forms import BackupForm, DeleteBackupForm, ImportForm, RestoreForm,
 from backups.responses import archive_response
 from backups.uploads import ArchiveUploadHandler
 from containers import services as containers
-from containers.views import panel_view, report_error
+from containers.views import panel_view, report_error, run_and_report
 from lwp import exceptions
 from operations.origin import panel_origin
 
@@ -32,20 +32,17 @@ def _posted(request, form_class):
     return None
 
 
-def _act(request, name, work, *, done=None):
-    """Run work(): for a queued job (done=None) its operation's page follows; for a short change,
-    the `done` message. Refused (not for want of permission): back to the section saying why."""
+def _start(request, name, start):
+    """start() queues a job: on to its operation's page; refused (not for want of permission),
+    back to the section saying why."""
     try:
-        result = work()
+        operation = start()
     except exceptions.PermissionDenied:
         raise
     except exceptions.LWPError as error:
         messages.error(request, error.message)
         return redirect(_section(name))
-    if done is None:
-        return redirect("operations:detail", operation_id=result.pk)
-    messages.success(request, done)
-    return redirect(_section(name))
+    return redirect("operations:detail", operation_id=operation.pk)
 
 
 @require_POST
@@ -54,7 +51,7 @@ def backup_now(request, name):
     form = _posted(request, BackupForm)
     if form is None:
         return redirect(_section(name))
-    return _act(request, name, lambda: services.start_backup(
+    return _start(request, name, lambda: services.start_backup(
         name=name, user=request.user, comment=form.cleaned_data["comment"], origin=panel_origin(request),
         wait=False)[1])
 
@@ -66,7 +63,7 @@ def restore(request, name, backup_id):
     if form is None:
         return redirect(_section(name))
     services.get_backup(name=name, backup_id=backup_id, user=request.user)  # of this container, or 404
-    return _act(request, name, lambda: services.restore_backup(
+    return _start(request, name, lambda: services.restore_backup(
         backup_id=backup_id, name=form.cleaned_data["new_name"], user=request.user, origin=panel_origin(request),
         wait=False))
 
@@ -76,8 +73,10 @@ def restore(request, name, backup_id):
 def delete(request, name, backup_id):
     if _posted(request, DeleteBackupForm) is None:
         return redirect(_section(name))
-    return _act(request, name, lambda: services.delete_backup(
-        name=name, backup_id=backup_id, user=request.user, origin=panel_origin(request)), done="Backup deleted.")
+    run_and_report(request, name, lambda: services.delete_backup(
+        name=name, backup_id=backup_id, user=request.user, origin=panel_origin(request)),
+        lambda operation: "backup deleted")
+    return redirect(_section(name))
 
 
 @require_GET
@@ -98,9 +97,10 @@ def schedule(request, name):
     form = _posted(request, ScheduleForm)
     if form is None:
         return redirect(_section(name))
-    return _act(request, name, lambda: services.set_schedule(
+    run_and_report(request, name, lambda: services.set_schedule(
         name=name, user=request.user, origin=panel_origin(request), **form.cleaned_data),
-        done="Backup schedule saved.")
+        lambda schedule: "backup schedule saved")
+    return redirect(_section(name))
 
 
 @csrf_exempt  # only so that the upload handler is set before the body is read: checked just below
