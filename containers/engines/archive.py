@@ -159,6 +159,25 @@ def new_manifest(*, engine, container, comment, rootfs_bytes, rootfs_entries, **
             "rootfs_entries": rootfs_entries, **extra}
 
 
+def back_up(path, *, engine, container, rootfs, config_text, comment, watch, created=False, **extra):
+    """Archive the container `container` (its `rootfs` dir and `config_text`) into `path`.
+
+    `engine` is LWP's name for the engine; `extra` goes into the manifest. See write_archive.
+    """
+    watch.log(f"measuring the rootfs of {container!r}")
+    file_bytes, entries, estimate = measure(rootfs)
+    manifest = new_manifest(engine=engine, container=container, comment=comment, rootfs_bytes=file_bytes,
+                            rootfs_entries=entries, **extra)
+    watch.log(f"archiving {entries} entries, {file_bytes >> 20} MiB")
+    return write_archive(path, rootfs=rootfs, config_text=config_text, manifest=manifest, watch=watch,
+                         estimate=estimate, created=created)
+
+
+def restored_output(manifest):
+    """What a restore says it did (CreateResult.output)."""
+    return f"restored from a backup of {manifest.get('container')!r} taken {manifest.get('created')}\n"
+
+
 def measure(rootfs):
     """(bytes of the rootfs's files, entries, the tar stream's size as estimated for progress)."""
     file_bytes, entries, estimate = 0, 1, 3 * 512
@@ -425,6 +444,18 @@ def _read_config(data):
     if "\0" in text:
         raise InvalidArchive(f"the archive's {CONFIG} is not text")
     return text
+
+
+def open_archive(path):
+    """The archive file at `path`, open for reading (a regular file, not through a symlink)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        raise InvalidArchive(f"cannot open the archive: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InvalidArchive("the archive is not a regular file")
+    return fd
 
 
 def check(fd, *, max_bytes, watch, high=99):
