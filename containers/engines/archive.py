@@ -333,11 +333,15 @@ class _WatchedReader:
         self.position = position  # () -> (bytes of the compressed file read, its size)
         self.high = high
         self.ended = False  # zstd's output ended: zstd has exited, or is exiting
+        self.unwatched = _CHUNK  # bytes read since the last look at the watch
 
     def read(self, size=-1):
-        self.watch.checkpoint()
-        self.watch.progress(*self.position(), high=self.high)
+        if self.unwatched >= _CHUNK:  # tarfile reads 10 KiB at a time: look every MiB
+            self.unwatched = 0
+            self.watch.checkpoint()
+            self.watch.progress(*self.position(), high=self.high)
         data = self.stream.read(size)
+        self.unwatched += len(data)
         self.ended = self.ended or not data
         return data
 

@@ -110,7 +110,7 @@ def remove_quietly(*paths):
 # ----- export -----------------------------------------------------------------------------------
 
 
-def frozen_copy(lxc, container, version, destination):
+def frozen_copy(lxc, container, version, rootfs, destination):
     """Copy the running container's rootfs to `destination` while it is frozen; thaw it after.
 
     A FROZEN container is copied as it is and stays FROZEN. liblxc refuses to snapshot a
@@ -120,7 +120,6 @@ def frozen_copy(lxc, container, version, destination):
     if froze:
         freeze_container(container, version)
     try:
-        rootfs = backup_source(container).rootfs
         copied = subprocess.run(["cp", "-a", "--reflink=auto", "--", rootfs, destination],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 check=False)

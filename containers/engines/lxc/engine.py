@@ -440,18 +440,18 @@ class LXCEngine:
                 return self._archive(name, source, path, comment, relay, holding=held)
             try:
                 copy = tempfile.mkdtemp(prefix=backups.COPY_PREFIX, dir=source.directory)
-                self._copy_frozen(name, source, os.path.join(copy, "rootfs"), copy, relay, held)
+                copied = self._copy_frozen(name, source, copy, relay, held)
             except BaseException:
                 backups.remove_quietly(path)
                 raise
         try:
-            copied = dataclasses.replace(source, rootfs=os.path.join(copy, "rootfs"))
             return self._archive(name, copied, path, comment, relay, leftovers=[copy])
         finally:
             backups.remove_quietly(copy)
 
-    def _copy_frozen(self, name, source, destination, copy, relay, held):
-        """Copy the rootfs of the running `name` while frozen; thaw it whatever happens."""
+    def _copy_frozen(self, name, source, copy, relay, held):
+        """Copy the rootfs of the running `name` into the dir `copy` while frozen, thawing it
+        whatever happens; the BackupSource of the copy."""
         lxc = load_lxc()
         version = host.cgroup_version()
 
@@ -460,14 +460,17 @@ class LXCEngine:
             if source.state == "RUNNING":  # it was we who froze it
                 self._thaw(name)
 
+        destination = os.path.join(copy, "rootfs")
         relay.output(f"copying the rootfs of {name!r} while it is frozen\n")
         try:
-            run_with_deadline(lambda: backups.frozen_copy(lxc, self._open(lxc, name), version, destination),
+            run_with_deadline(lambda: backups.frozen_copy(lxc, self._open(lxc, name), version, source.rootfs,
+                                                             destination),
                               timeout=self.backup_timeout, what=f"backup copy of {name!r}", holding=held,
                               on_abandon=undo, monitor=relay, capture_output=True)
         except BaseException:
             undo()
             raise
+        return dataclasses.replace(source, rootfs=destination)
 
     def _thaw(self, name):
         """Unfreeze `name` if it is FROZEN (after a backup copy was stopped half-way)."""
@@ -527,9 +530,10 @@ class LXCEngine:
                 manifest = run_with_deadline(
                     restore_in_child, timeout=self.backup_timeout, what=f"restore of {name!r}",
                     capture_output=True, holding=held, on_abandon=abandoned, monitor=relay)[0]
-            except BaseException:
+            except BaseException as exc:
                 backups.remove_quietly(staging)
-                self._remove_leftovers(name, holding=held)
+                if not isinstance(exc, ContainerExists):  # else made meanwhile by someone else: not ours
+                    self._remove_leftovers(name, holding=held)
                 raise
             backups.remove_quietly(staging)
         return CreateResult(name=name, output=archive.restored_output(manifest))
