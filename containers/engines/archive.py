@@ -392,7 +392,7 @@ class _MemberRules:
                 _refuse(name, f"is a hard link to {member.linkname!r}, which is not an earlier regular "
                               "file of the archive's rootfs/")
         self.names.add(name)
-        if member.isreg():
+        if member.isreg() and name.startswith(ROOTFS + "/"):
             self.regular.add(name)
         if not member.isdir():
             self.not_directories.add(name)

@@ -2,16 +2,18 @@
 hostile archives refused with nothing written."""
 
 import os
+import signal
 import stat
 import tarfile
 
 import pytest
 
 from containers.engines.base import OVERLAY_STORE
+from containers.engines.lxc.container_ops import wait_until
 from containers.engines.lxc.engine import LXCEngine
 from containers.tests import archive_support
 from containers.tests.archive_support import RecordingMonitor, member, sha256_of
-from containers.tests.lxc_support import adhoc, new_name  # noqa: F401 - adhoc is a fixture
+from containers.tests.lxc_support import adhoc, new_name, run_python  # noqa: F401 - adhoc is a fixture
 from lwp.exceptions import Cancelled, InvalidArchive, InvalidState, LXCTimeout
 
 BIG_FILE_BYTES = 256 << 20
@@ -173,6 +175,58 @@ def test_a_cancelled_restore_leaves_nothing(backend, big_container, lxcpath, adh
     assert sorted(os.listdir(lxcpath)) == before
 
 
+# A process that runs one backup call, saying what its monitor hears, until it is killed.
+CALL_IN_A_PROCESS = """
+from containers.engines.lxc.engine import LXCEngine
+
+class Monitor:
+    def output(self, text):
+        print("output", flush=True)
+
+    def set_progress(self, percent):
+        print("progress", percent, flush=True)
+
+    def should_stop(self):
+        return False
+
+LXCEngine({lxcpath!r}, lock_dir={lock_dir!r}).{call}(*{args!r}, monitor=Monitor())
+"""
+
+
+def call_in_a_process(backend, call, *args):
+    return run_python(CALL_IN_A_PROCESS.format(lxcpath=backend.lxcpath, lock_dir=backend.lock_dir, call=call,
+                                               args=args))
+
+
+def kill(process):
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+
+
+def test_a_process_killed_during_the_frozen_copy_leaves_the_container_running_and_no_copy(
+        backend, big_container, lxcpath, tmp_path):
+    backend.start(big_container)
+    path = str(tmp_path / "backup.tar.zst")
+    process = call_in_a_process(backend, "export_backup", big_container, path)
+    assert process.stdout.readline().strip() == "output"  # "copying the rootfs ... while it is frozen"
+    assert wait_until(lambda: backend.state(big_container) == "FROZEN", 10)
+    kill(process)
+    wait_until(lambda: backend.state(big_container) == "RUNNING" and not copies_left(lxcpath, big_container)
+               and not os.path.exists(path), 20)
+    assert (backend.state(big_container), copies_left(lxcpath, big_container), os.path.exists(path)) == ("RUNNING", [], False)
+
+
+def test_a_process_killed_during_a_restore_leaves_nothing(backend, big_container, lxcpath, adhoc, tmp_path):  # noqa: F811
+    path = str(tmp_path / "backup.tar.zst")
+    backend.export_backup(big_container, path)
+    before = sorted(os.listdir(lxcpath))
+    process = call_in_a_process(backend, "restore_backup", path, new_name(adhoc, "restored"))
+    while not ((line := process.stdout.readline().split())[:1] == ["progress"] and int(line[1]) > 30):
+        assert line or process.poll() is None, process.stderr.read()  # unpacking is past 30 %
+    kill(process)
+    assert wait_until(lambda: sorted(os.listdir(lxcpath)) == before, 20)
+
+
 def test_only_a_directory_backed_container_is_backed_up(backend, make_container, adhoc, tmp_path):  # noqa: F811
     source = make_container("bak")
     clone = new_name(adhoc, "overlay")
@@ -198,6 +252,8 @@ HOSTILE = {
                       "hard link"),
     "hard link up": (HEAD + [member("rootfs/etc/shadow", kind=tarfile.LNKTYPE, linkname="../../etc/shadow")],
                      "hard link"),
+    "hard link to the config": (HEAD + [member("rootfs/etc/config", kind=tarfile.LNKTYPE, linkname="config")],
+                                "hard link"),
     "device node outside rootfs": (HEAD + [member("sda", kind=tarfile.BLKTYPE, device=(8, 0))], "device node"),
     "unexpected top-level member": (HEAD + [member("extra", data=b"x")], "is not one of"),
     "huge claimed size": (HEAD + [member("rootfs/etc/huge", size=10 ** 13, data=b"x" * 512)], "claims"),

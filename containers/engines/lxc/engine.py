@@ -440,7 +440,7 @@ class LXCEngine:
                 return self._archive(name, source, path, comment, relay, holding=held)
             try:
                 copy = tempfile.mkdtemp(prefix=backups.COPY_PREFIX, dir=source.directory)
-                copied = self._copy_frozen(name, source, copy, relay, held)
+                copied = self._copy_frozen(name, source, copy, relay, held, leftovers=[path])
             except BaseException:
                 backups.remove_quietly(path)
                 raise
@@ -449,14 +449,14 @@ class LXCEngine:
         finally:
             backups.remove_quietly(copy)
 
-    def _copy_frozen(self, name, source, copy, relay, held):
+    def _copy_frozen(self, name, source, copy, relay, held, *, leftovers=()):
         """Copy the rootfs of the running `name` into the dir `copy` while frozen, thawing it
-        whatever happens; the BackupSource of the copy."""
+        whatever happens; the BackupSource of the copy. On failure `leftovers` go with the copy."""
         lxc = load_lxc()
         version = host.cgroup_version()
 
         def undo():
-            backups.remove_quietly(copy)
+            backups.remove_quietly(copy, *leftovers)
             if source.state == "RUNNING":  # it was we who froze it
                 self._thaw(name)
 
