@@ -87,7 +87,10 @@ class Watch:
         if self.monitor is not None and self.monitor.should_stop():
             raise Cancelled(f"{self.what} was cancelled")
         if self.timed_out.is_set() or (self.deadline is not None and time.monotonic() >= self.deadline):
-            raise LXCTimeout(f"{self.what} did not finish within {self.timeout:g} s and was stopped")
+            raise self._overran()
+
+    def _overran(self):
+        return LXCTimeout(f"{self.what} did not finish within {self.timeout:g} s and was stopped")
 
     def progress(self, done, total, *, low=0, high=99):
         """Progress from `low` to `high` percent as `done` of `total` bytes (told only on change)."""
@@ -120,8 +123,7 @@ class Watch:
         except BaseException:
             _kill(processes)
             if self.timed_out.is_set():
-                raise LXCTimeout(f"{self.what} did not finish within {self.timeout:g} s and was stopped") \
-                    from None
+                raise self._overran() from None
             raise
         finally:
             if timer is not None:
