@@ -125,6 +125,9 @@ class Watch:
             if self.timed_out.is_set():
                 raise self._overran() from None
             raise
+        else:
+            if self.timed_out.is_set():  # the killed children ended the step as if it were done
+                raise self._overran()
         finally:
             if timer is not None:
                 timer.cancel()
