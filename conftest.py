@@ -83,9 +83,11 @@ def fake_engine(monkeypatch):
 def fake_container(fake_engine):
     """Factory: a container of the fake engine, as make_container makes a real one."""
 
-    def make(prefix="t", *, start=False):
+    def make(prefix="t", *, start=False, snapshot=None):
         name = playground.unique_name(prefix)
         fake_engine.create(name, template="busybox")
+        if snapshot is not None:  # its comment: the container has one snapshot, snap0
+            fake_engine.take_snapshot(name, comment=snapshot)
         if start:
             fake_engine.start(name)
         return name

@@ -6,5 +6,5 @@ class ContainersConfig(AppConfig):
     verbose_name = "Containers"
 
     def ready(self):
-        # Registers the container jobs (create, clone, destroy) the worker runs.
-        from containers import services  # noqa: F401, PLC0415
+        # Registers the container jobs (create, clone, destroy, snapshots) the worker runs.
+        from containers import services, snapshots  # noqa: F401, PLC0415

@@ -8,7 +8,7 @@ import shlex
 
 from django import forms
 
-from containers.vocabulary import POWER_ACTIONS
+from containers.vocabulary import POWER_ACTIONS, SNAPSHOT_COMMENT_MAX
 
 NAME_HELP = "letters, digits, '.', '_' or '-'; starts with a letter or digit"
 SIZE_HELP = "e.g. 512M or 2G; empty for no limit"
@@ -98,16 +98,35 @@ class SettingsForm(PanelForm):
         return changes
 
 
-class CloneForm(PanelForm):
+class NewNameForm(PanelForm):
+    """The name of a container about to be made from another (a clone, a clone of a snapshot)."""
+
     FIELD_ALIASES = {"name": "new_name"}
 
     new_name = forms.CharField(label="New name", max_length=64, help_text=NAME_HELP)
+
+
+class CloneForm(NewNameForm):
     store = forms.ChoiceField(label="Backing store", required=False)
 
     def __init__(self, *args, stores=(), **kwargs):
         super().__init__(*args, **kwargs)
         labels = {"overlay": "overlay (a copy-on-write clone)"}
         self.fields["store"].choices = [("", "same as the source")] + [(s, labels.get(s, s)) for s in stores]
+
+
+class SnapshotForm(PanelForm):
+    comment = forms.CharField(label="Comment", required=False, max_length=SNAPSHOT_COMMENT_MAX,
+                              help_text="optional, e.g. before the upgrade")
+
+
+class RestoreSnapshotForm(PanelForm):
+    force = forms.BooleanField(label="Stop it first", required=False)
+
+
+def snapshot_row_form(form_class, snapshot, data=None):
+    """A form of one snapshot's row: its own ids, as a page shows one per snapshot."""
+    return form_class(data, auto_id=f"id_{snapshot}_%s")
 
 
 class DeleteForm(PanelForm):

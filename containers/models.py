@@ -11,7 +11,8 @@ class Container(models.Model):
 
     name = models.CharField(max_length=64, unique=True)
     template = models.CharField(max_length=100, blank=True)
-    clone_of = models.CharField("cloned from", max_length=64, blank=True)
+    # The source's name, with "@snapN" for a clone of one of its snapshots.
+    clone_of = models.CharField("cloned from", max_length=80, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(null=True, blank=True)
@@ -22,3 +23,16 @@ class Container(models.Model):
 
     def __str__(self):
         return self.name
+
+    @staticmethod
+    def clone_origin(source, snapshot=None):
+        """What clone_of holds for a clone of `source`, or of its `snapshot`."""
+        return f"{source}@{snapshot}" if snapshot else source
+
+    @property
+    def clone_source(self):
+        return self.clone_of.partition("@")[0]
+
+    @property
+    def clone_snapshot(self):
+        return self.clone_of.partition("@")[2]

@@ -104,11 +104,12 @@ class ContainerDetail:
     config: str | None
     metadata: Container | None
     clone_stores: list
+    snapshots: list | None = None
     problems: list = field(default_factory=list)
 
 
 def get_container_detail(*, name, user, with_settings=True):
-    """Figures, settings (unless the page already has them), config, metadata and clone stores.
+    """Figures, settings (unless the page already has them), config, snapshots, metadata and clone stores.
 
     An unknown container, a bad name or a refused permission raise; other errors become problems.
     """
@@ -122,8 +123,9 @@ def get_container_detail(*, name, user, with_settings=True):
         stored = _read_or_note(lambda: engine.get_settings(name), problems)
         settings_now = _editable(stored, metadata) if stored is not None else None
     config = _read_or_note(lambda: engine.raw_config(name), problems)
+    snapshots = _read_or_note(lambda: engine.snapshots(name), problems)
     return ContainerDetail(info=info, settings=settings_now, config=config, metadata=metadata,
-                           clone_stores=engine.clone_stores(), problems=problems)
+                           clone_stores=engine.clone_stores(), snapshots=snapshots, problems=problems)
 
 
 def _read_or_note(read, problems):
@@ -227,13 +229,18 @@ def _create_job(job):
 
 @job_kind("clone", undo=_undo_make)
 def _clone_job(job):
+    """A clone of a stopped container, or of one of its snapshots (containers.snapshots)."""
     params, name = _note_target(job), job.operation.container
-    job.log(f"LWP: cloning {params['source']!r} as {name!r}" + (f" (store {params['store']})" if params["store"] else ""))
-    result = get_engine().clone(params["source"], name, store=params["store"], monitor=job)
-    _record_creation(name=name, user=job.operation.user, clone_of=params["source"],
-                     description=params["description"])
-    job.log(f"LWP: cloned {params['source']!r} as {name!r}")
-    log.info("%s: cloned from %s by %s", name, params["source"], job.operation.username)
+    source, snapshot = params["source"], params.get("snapshot")
+    clone_of = Container.clone_origin(source, snapshot)
+    job.log(f"LWP: cloning {clone_of!r} as {name!r}" + (f" (store {params['store']})" if params["store"] else ""))
+    if snapshot:
+        result = get_engine().clone_snapshot(source, snapshot, name, monitor=job)
+    else:
+        result = get_engine().clone(source, name, store=params["store"], monitor=job)
+    _record_creation(name=name, user=job.operation.user, clone_of=clone_of, description=params["description"])
+    job.log(f"LWP: cloned {clone_of!r} as {name!r}")
+    log.info("%s: cloned from %s by %s", name, clone_of, job.operation.username)
     return {"name": result.name, "output": result.output}
 
 

@@ -13,5 +13,9 @@ urlpatterns = [
     path("containers/<str:name>/settings/", views.update_settings, name="settings"),
     path("containers/<str:name>/clone/", views.clone, name="clone"),
     path("containers/<str:name>/delete/", views.delete, name="delete"),
+    path("containers/<str:name>/snapshots/", views.take_snapshot, name="take_snapshot"),
+    path("containers/<str:name>/snapshots/<str:snapshot>/restore/", views.restore_snapshot, name="restore_snapshot"),
+    path("containers/<str:name>/snapshots/<str:snapshot>/clone/", views.clone_snapshot, name="clone_snapshot"),
+    path("containers/<str:name>/snapshots/<str:snapshot>/delete/", views.delete_snapshot, name="delete_snapshot"),
     path("host/", views.host, name="host"),
 ]

@@ -8,6 +8,7 @@ htmx only enhances: each form also works as a plain POST that redirects back.
 
 import functools
 from collections import Counter
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -19,9 +20,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from containers import services
+from containers import services, snapshots
 from containers.filtersets import ContainerFilterSet
-from containers.forms import ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, SettingsForm
+from containers.forms import (
+    ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, NewNameForm, RestoreSnapshotForm, SettingsForm,
+    SnapshotForm, snapshot_row_form,
+)
 from lwp import exceptions
 from operations import services as operation_services
 from operations.origin import panel_origin
@@ -126,15 +130,23 @@ def action(request, name):
 
 
 def _act_and_report(request, name, verb):
-    """Run one power action; its outcome becomes a message (a 403 still stops everything)."""
+    """Run one power action; its outcome becomes a message."""
+    run_and_report(request, name, lambda: services.perform_action(
+        name=name, action=verb, user=request.user, origin=panel_origin(request)),
+        lambda done: f"{verb} done, now {done.value}")
+
+
+def run_and_report(request, name, run, said):
+    """Run a short change on `name`; its outcome becomes a message, said(its value) when it
+    succeeded (a 403 still stops everything)."""
     try:
-        done = services.perform_action(name=name, action=verb, user=request.user, origin=panel_origin(request))
+        value = run()
     except exceptions.PermissionDenied:
         raise
     except exceptions.LWPError as error:
         messages.error(request, f"{name}: {error.message}")
     else:
-        messages.success(request, f"{name}: {verb} done, now {done.value}")
+        messages.success(request, f"{name}: {said(value)}")
 
 
 @require_POST
@@ -154,7 +166,35 @@ def bulk_action(request):
 # ----- one container --------------------------------------------------------------------
 
 
-def render_detail(request, name, *, settings_form=None, clone_form=None, delete_form=None, status=200):
+@dataclass(frozen=True)
+class SnapshotRow:
+    """A snapshot on the container's page with its forms; `failed`: the form a failed POST left open."""
+
+    snapshot: object
+    restore_form: RestoreSnapshotForm
+    clone_form: NewNameForm
+    failed: str = ""
+
+
+def _snapshot_rows(request, taken, failed=None):
+    """The page's rows of `taken` snapshots (None: unreadable); `failed` = (snapshot, action, form)
+    shows in its row, or as messages when there is no such row (a snapshot gone or never there)."""
+    rows = []
+    for snapshot in taken or ():
+        forms = {"restore": snapshot_row_form(RestoreSnapshotForm, snapshot.name),
+                 "clone": snapshot_row_form(NewNameForm, snapshot.name)}
+        action = ""
+        if failed and failed[0] == snapshot.name:
+            _, action, forms[action] = failed
+        rows.append(SnapshotRow(snapshot, forms["restore"], forms["clone"], action))
+    if failed and not any(row.failed for row in rows):
+        for errors in failed[2].errors.values():
+            messages.error(request, f"{failed[0]}: {'; '.join(errors)}")
+    return rows if taken is not None else None
+
+
+def render_detail(request, name, *, settings_form=None, clone_form=None, delete_form=None, snapshot_form=None,
+                  snapshot_failed=None, status=200):
     """The container's page; a form given (a failed POST) is shown as it is, not read again."""
     try:
         detail = services.get_container_detail(name=name, user=request.user, with_settings=settings_form is None)
@@ -175,6 +215,8 @@ def render_detail(request, name, *, settings_form=None, clone_form=None, delete_
         "settings_form": settings_form,
         "clone_form": clone_form or CloneForm(stores=detail.clone_stores),
         "delete_form": delete_form or DeleteForm(container_name=name),
+        "snapshot_form": snapshot_form or SnapshotForm(auto_id="id_snapshot_%s"),
+        "snapshots": _snapshot_rows(request, detail.snapshots, snapshot_failed),
         "here": reverse("containers:detail", args=[name]),
         "running": operation_services.running_operations(user=request.user, container=name),
         "history": operation_services.container_history(user=request.user, name=name),
@@ -223,23 +265,28 @@ def update_settings(request, name):
     return render_detail(request, name, settings_form=form, status=400)
 
 
-@require_POST
-@panel_view
-def clone(request, name):
-    form = CloneForm(request.POST, stores=services.list_clone_stores(user=request.user))
+def start_job(request, name, form, start, **shown):
+    """For a valid form, start(cleaned_data) queues a job: on to its operation's page. Otherwise
+    the container's page again (400), with the form and its errors as `shown` says."""
     if form.is_valid():
-        new_name = form.cleaned_data["new_name"]
         try:
-            operation = services.clone_container(source=name, name=new_name, user=request.user,
-                                                 store=form.cleaned_data["store"] or None,
-                                                 origin=panel_origin(request), wait=False)
+            operation = start(form.cleaned_data)
         except exceptions.PermissionDenied:
             raise
         except exceptions.LWPError as error:
             report_error(request, error, form)
         else:
             return redirect("operations:detail", operation_id=operation.pk)
-    return render_detail(request, name, clone_form=form, status=400)
+    return render_detail(request, name, status=400, **shown)
+
+
+@require_POST
+@panel_view
+def clone(request, name):
+    form = CloneForm(request.POST, stores=services.list_clone_stores(user=request.user))
+    return start_job(request, name, form, lambda data: services.clone_container(
+        source=name, name=data["new_name"], user=request.user, store=data["store"] or None,
+        origin=panel_origin(request), wait=False), clone_form=form)
 
 
 @require_POST
@@ -257,6 +304,46 @@ def delete(request, name):
         else:
             return redirect("operations:detail", operation_id=operation.pk)
     return render_detail(request, name, delete_form=form, status=400)
+
+
+# ----- snapshots ------------------------------------------------------------------------
+
+
+@require_POST
+@panel_view
+def take_snapshot(request, name):
+    form = SnapshotForm(request.POST, auto_id="id_snapshot_%s")
+    return start_job(request, name, form, lambda data: snapshots.take_snapshot(
+        name=name, user=request.user, comment=data["comment"], origin=panel_origin(request), wait=False),
+        snapshot_form=form)
+
+
+@require_POST
+@panel_view
+def restore_snapshot(request, name, snapshot):
+    form = snapshot_row_form(RestoreSnapshotForm, snapshot, request.POST)
+    return start_job(request, name, form, lambda data: snapshots.restore_snapshot(
+        name=name, snapshot=snapshot, user=request.user, force=data["force"], origin=panel_origin(request),
+        wait=False), snapshot_failed=(snapshot, "restore", form))
+
+
+@require_POST
+@panel_view
+def clone_snapshot(request, name, snapshot):
+    form = snapshot_row_form(NewNameForm, snapshot, request.POST)
+    return start_job(request, name, form, lambda data: snapshots.clone_from_snapshot(
+        source=name, snapshot=snapshot, name=data["new_name"], user=request.user, origin=panel_origin(request),
+        wait=False), snapshot_failed=(snapshot, "clone", form))
+
+
+@require_POST
+@panel_view
+def delete_snapshot(request, name, snapshot):
+    """Short: done here, its outcome a message on the container's page."""
+    run_and_report(request, name, lambda: snapshots.delete_snapshot(
+        name=name, snapshot=snapshot, user=request.user, origin=panel_origin(request)),
+        lambda operation: f"snapshot {snapshot} deleted")
+    return redirect(reverse("containers:detail", args=[name]) + "#snapshots")
 
 
 # ----- create and host ------------------------------------------------------------------

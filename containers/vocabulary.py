@@ -53,6 +53,7 @@ def validate_name(name, field="name"):
 # Snapshots are named by liblxc itself, snap0, snap1...: nothing else is ever a snapshot's name.
 _SNAPSHOT_NAME = re.compile(r"snap[0-9]{1,9}")
 SNAPSHOT_COMMENT_MAX = 1000
+SNAPSHOT_ACTIONS = ("restore",)  # what POST .../snapshots/<snapshot> does
 
 
 def validate_snapshot_name(snapshot):

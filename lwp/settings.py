@@ -359,6 +359,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Each route works with and without its trailing slash; the schema lists its documented form.
     "PREPROCESSING_HOOKS": ["lwp.api.routing.drop_twin_routes"],
+    # Two bodies have an "action" field: the power actions and a snapshot's.
+    "ENUM_NAME_OVERRIDES": {"ActionEnum": "containers.vocabulary.POWER_ACTIONS",
+                            "SnapshotActionEnum": "containers.vocabulary.SNAPSHOT_ACTIONS"},
 }
 
 LOGGING = {

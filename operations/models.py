@@ -64,6 +64,11 @@ class Operation(models.Model):
     def is_finished(self):
         return self.status in FINISHED
 
+    @property
+    def kind_label(self):
+        """The kind as people read it: "snapshot restore", not "snapshot_restore"."""
+        return self.kind.replace("_", " ")
+
 
 class LogLine(models.Model):
     """One line of an operation's output (a template's, a tool's, or the panel's own)."""

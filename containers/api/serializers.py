@@ -5,7 +5,9 @@ import shlex
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from containers.vocabulary import MAX_STOP_TIMEOUT, POWER_ACTIONS, validate_name
+from containers.vocabulary import (
+    MAX_STOP_TIMEOUT, POWER_ACTIONS, SNAPSHOT_ACTIONS, SNAPSHOT_COMMENT_MAX, validate_name,
+)
 from lwp.api.fields import RefuseUnknownFields, TextField
 from lwp.exceptions import InvalidName
 
@@ -136,7 +138,8 @@ class TemplateArgsField(serializers.Field):
 class CreateSerializer(RefuseUnknownFields, serializers.Serializer):
     name = TextField(trim_whitespace=False, help_text="the new container's name")
     template = _optional_text(help_text="a template this host has (GET /api/v1/templates)")
-    clone = _optional_text(help_text="the stopped container to copy")
+    clone = _optional_text(help_text="the stopped container to copy (any state with `snapshot`)")
+    snapshot = _optional_text(help_text="with clone: copy this snapshot of it (snap0, snap1...) instead")
     store = _optional_text(help_text="backing store (GET /api/v1/templates lists them); default dir")
     xargs = TemplateArgsField(required=False, help_text="arguments handed to the template")
     description = _optional_text(max_length=2000)
@@ -149,6 +152,8 @@ class CreateSerializer(RefuseUnknownFields, serializers.Serializer):
 
     def validate(self, data):
         template, clone = data.get("template"), data.get("clone")
+        if data.get("snapshot") and not clone:
+            raise serializers.ValidationError({"snapshot": "only a clone comes from a snapshot: give clone too"})
         if bool(template) == bool(clone):
             message = "give either template or clone" if template else "template or clone is required"
             raise serializers.ValidationError({"template": message, "clone": message})
@@ -179,8 +184,12 @@ class StatusOkSerializer(serializers.Serializer):
     status = serializers.CharField(default="ok")
 
 
-class DestroyResultSerializer(StatusOkSerializer):
+class OperationResultSerializer(StatusOkSerializer):
     operation = serializers.UUIDField(help_text="the operation that recorded this change (/api/v1/operations/<id>)")
+
+
+class DestroyResultSerializer(OperationResultSerializer):
+    """A destroy's answer: done, and its operation."""
 
 
 class TemplatesSerializer(serializers.Serializer):
@@ -191,6 +200,40 @@ class TemplatesSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField(), allow_null=True),
         help_text="per template, the options `xargs` may give (each followed by a plain word); "
                   "null: a template LWP does not vet, offered to superusers, which takes any")
+
+
+# ----- snapshots --------------------------------------------------------------------------
+
+
+class SnapshotSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="snap0, snap1... (liblxc names them)")
+    comment = serializers.CharField()
+    created = serializers.CharField(help_text="ISO 8601, the host's local time")
+    size = serializers.IntegerField(allow_null=True, help_text="bytes; null where the backing store cannot tell")
+
+
+class SnapshotListSerializer(serializers.Serializer):
+    status = serializers.CharField(default="ok")
+    snapshots = SnapshotSerializer(many=True, help_text="oldest first")
+
+
+class SnapshotTakeSerializer(RefuseUnknownFields, serializers.Serializer):
+    comment = _optional_text(max_length=SNAPSHOT_COMMENT_MAX, help_text="plain text kept with the snapshot")
+
+
+class SnapshotTakenSerializer(OperationResultSerializer):
+    snapshot = SnapshotSerializer()
+
+
+class SnapshotActionSerializer(RefuseUnknownFields, serializers.Serializer):
+    action = serializers.ChoiceField(choices=SNAPSHOT_ACTIONS)
+    force = serializers.BooleanField(required=False, default=False,
+                                     help_text="stop a running or frozen container first (else a 409)")
+
+
+class SnapshotRestoredSerializer(OperationResultSerializer):
+    name = serializers.CharField()
+    snapshot = serializers.CharField(help_text="the snapshot the container is now back to")
 
 
 # ----- settings ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from containers import services
+from containers import services, snapshots
 from containers.api import serializers as api
 from containers.filtersets import STATE_CHOICES, ContainerFilterSet
 from lwp.api.exception_handler import lwp_error_response
@@ -92,23 +92,27 @@ class ContainerViewSet(ApiViewMixin, viewsets.ViewSet):
         return Response({"status": "ok", "name": name, "state": done.value, "operation": str(done.operation.pk)})
 
     @extend_schema(
-        summary="Create a container from a template, or clone one",
+        summary="Create a container from a template, or clone one (or one of its snapshots)",
         operation_id="containers_create",
-        description="Runs as an operation in the worker. Answers once the container exists; with "
+        description="Runs as an operation in the worker. `clone` with `snapshot` makes the new "
+                    "container from that snapshot of `clone` (which may be running; an unknown "
+                    "snapshot is a 404). Answers once the container exists; with "
                     "`Prefer: respond-async` (or `?async=1`) answers 202 at once with the operation "
                     "and its URL in `Location`. A template that fails, times out or is cancelled "
                     "leaves nothing behind; the error carries the tail of its output.",
         parameters=[ASYNC_PARAMETER],
         request=api.CreateSerializer,
         responses={200: api.CreateResultSerializer, 202: OperationSerializer,
-                   **errors(400, 401, 403, 409, 422, 503, 504)},
+                   **errors(400, 401, 403, 404, 409, 422, 503, 504)},
     )
     def create(self, request):
         params = _validated(api.CreateSerializer, request.data)
         common = {"name": params["name"], "user": request.user, "store": params.get("store") or None,
                   "description": params.get("description", ""), "origin": api_origin(request),
                   "wait": not wants_async(request)}
-        if params.get("clone"):
+        if params.get("snapshot"):
+            operation = snapshots.clone_from_snapshot(source=params["clone"], snapshot=params["snapshot"], **common)
+        elif params.get("clone"):
             operation = services.clone_container(source=params["clone"], **common)
         else:
             operation = services.create_container(template=params["template"],
@@ -182,6 +186,71 @@ class ContainerSettingsView(ApiViewMixin, APIView):
                                                   origin=api_origin(request))
         body = api.SettingsResultSerializer(_settings_body(done.value)).data
         return Response({**body, "operation": str(done.operation.pk)})
+
+
+SNAPSHOT_PARAMETER = OpenApiParameter("snapshot", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                      description="snapshot name: snap0, snap1...")
+
+
+def _answer_when_done(request, operation, body):
+    """202 with the operation when the client asked for it, else body(result) once it is done."""
+    if wants_async(request):
+        return accepted(operation)
+    return Response({"status": "ok", **body(jobs.outcome(operation)), "operation": str(operation.pk)})
+
+
+class SnapshotListView(ApiViewMixin, APIView):
+    @extend_schema(summary="A container's snapshots", operation_id="containers_snapshots_list",
+                   parameters=[NAME_PARAMETER],
+                   responses={200: api.SnapshotListSerializer, **errors(400, 401, 403, 404, 409)})
+    def get(self, request, name):
+        taken = snapshots.list_snapshots(name=name, user=request.user)
+        return Response({"status": "ok", "snapshots": [snapshots.snapshot_fields(s) for s in taken]})
+
+    @extend_schema(
+        summary="Take a snapshot of a container",
+        operation_id="containers_snapshots_take",
+        description="Copies the stopped container's root filesystem and configuration, as an "
+                    "operation in the worker. A running or frozen container is a 409 (liblxc copies "
+                    "a stopped one only): stop it first. Answers once taken; with `Prefer: "
+                    "respond-async` (or `?async=1`) answers 202 at once with the operation.",
+        parameters=[NAME_PARAMETER, ASYNC_PARAMETER], request=api.SnapshotTakeSerializer,
+        responses={200: api.SnapshotTakenSerializer, 202: OperationSerializer,
+                   **errors(400, 401, 403, 404, 409, 503)},
+    )
+    def post(self, request, name):
+        params = _validated(api.SnapshotTakeSerializer, request.data)
+        operation = snapshots.take_snapshot(name=name, user=request.user, comment=params.get("comment", ""),
+                                            origin=api_origin(request), wait=not wants_async(request))
+        return _answer_when_done(request, operation, lambda result: {"snapshot": result["snapshot"]})
+
+
+class SnapshotView(ApiViewMixin, APIView):
+    @extend_schema(
+        summary="Restore a container to one of its snapshots",
+        operation_id="containers_snapshot_restore",
+        description="`{\"action\": \"restore\"}` brings back the snapshot's files and configuration, "
+                    "as an operation in the worker. A running or frozen container is a 409 unless "
+                    "`force`, which stops it first; it stays stopped. Answers when done, or 202 at "
+                    "once with `Prefer: respond-async` (or `?async=1`).",
+        parameters=[NAME_PARAMETER, SNAPSHOT_PARAMETER, ASYNC_PARAMETER], request=api.SnapshotActionSerializer,
+        responses={200: api.SnapshotRestoredSerializer, 202: OperationSerializer,
+                   **errors(400, 401, 403, 404, 409, 503)},
+    )
+    def post(self, request, name, snapshot):
+        params = _validated(api.SnapshotActionSerializer, request.data)
+        operation = snapshots.restore_snapshot(name=name, snapshot=snapshot, user=request.user,
+                                               force=params["force"], origin=api_origin(request),
+                                               wait=not wants_async(request))
+        return _answer_when_done(request, operation, lambda result: {"name": name, "snapshot": snapshot})
+
+    @extend_schema(summary="Delete a snapshot", operation_id="containers_snapshot_delete",
+                   parameters=[NAME_PARAMETER, SNAPSHOT_PARAMETER],
+                   responses={200: api.DestroyResultSerializer, **errors(400, 401, 403, 404, 409)})
+    def delete(self, request, name, snapshot):
+        operation = snapshots.delete_snapshot(name=name, snapshot=snapshot, user=request.user,
+                                              origin=api_origin(request))
+        return Response({"status": "ok", "operation": str(operation.pk)})
 
 
 class HostSerializer(serializers.Serializer):

@@ -30,7 +30,7 @@ from containers.engines.types import (
     BackupArchive, CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo,
     SettingsResult, Snapshot,
 )
-from containers.vocabulary import MAX_STOP_TIMEOUT, allowed_actions
+from containers.vocabulary import MAX_STOP_TIMEOUT, allowed_actions, validate_name, validate_snapshot_name
 from lwp.exceptions import InvalidInput, InvalidState
 
 # The store name that asks clone() for an overlay clone: copy-on-write over its source, which
@@ -224,6 +224,16 @@ def require_stopped_source(source, state):
     """Only a stopped container is cloned: a running one's files change under the copy."""
     if state != "STOPPED":
         raise InvalidState(f"container {source!r} is {state}; stop it before cloning")
+
+
+def check_snapshot_clone(engine, source, snapshot, name):
+    """The names of a clone from a snapshot, and its source there (InvalidInput naming clone)."""
+    validate_name(source, "clone")
+    validate_snapshot_name(snapshot)
+    validate_name(name)
+    if not engine.exists(source):
+        raise InvalidInput(f"clone source {source!r} does not exist",
+                           fields={"clone": f"container {source!r} does not exist"})
 
 
 def stop_grace(timeout, default):

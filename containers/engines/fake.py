@@ -17,7 +17,8 @@ import time
 from containers.engines import archive
 from containers.engines import settings as settings_rules
 from containers.engines.base import (
-    OVERLAY_STORE, Capabilities, check_choice, require_action, require_stopped_source, stop_grace,
+    OVERLAY_STORE, Capabilities, check_choice, check_snapshot_clone, require_action, require_stopped_source,
+    stop_grace,
 )
 from containers.engines.lxc import backup_config, backups, settings_keys, template_args
 from containers.engines.lxc.container_ops import read_settings
@@ -313,6 +314,14 @@ class FakeEngine:
             self._saved(container, snapshot)
             container.snapshots = [(s, saved) for s, saved in container.snapshots if s.name != snapshot]
         return True
+
+    def clone_snapshot(self, source, snapshot, name, *, monitor=None):
+        check_snapshot_clone(self, source, snapshot, name)
+        with self._changing(name, source):
+            self._check_free(name)
+            saved = self._saved(self._get(source), snapshot)
+            self._containers[name] = _Container(name=name, settings=saved)
+        return CreateResult(name=name, output="")
 
     @staticmethod
     def _saved(container, snapshot):

@@ -94,6 +94,9 @@ def test_schema_describes_every_route_in_its_documented_form(client, users, toke
         ("GET", "/api/v1/containers/{name}/settings"), ("PATCH", "/api/v1/containers/{name}/settings"),
         ("GET", "/api/v1/operations"), ("GET", "/api/v1/operations/{operation_id}"),
         ("DELETE", "/api/v1/operations/{operation_id}"), ("GET", "/api/v1/events"),
+        ("GET", "/api/v1/containers/{name}/snapshots"), ("POST", "/api/v1/containers/{name}/snapshots"),
+        ("POST", "/api/v1/containers/{name}/snapshots/{snapshot}"),
+        ("DELETE", "/api/v1/containers/{name}/snapshots/{snapshot}"),
     }
     assert set(schema["components"]["schemas"]["ActionEnum"]["enum"]) == {
         "start", "stop", "freeze", "unfreeze", "restart"}

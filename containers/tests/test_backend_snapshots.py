@@ -2,6 +2,10 @@
 
 import os
 
+from containers.tests.lxc_support import adhoc, new_name
+
+__all__ = ["adhoc"]  # the fixture, imported for the tests below
+
 
 def rootfs_file(lxcpath, name, path):
     return os.path.join(lxcpath, name, "rootfs", path)
@@ -45,3 +49,28 @@ def test_a_snapshot_comment_is_only_text_in_a_file_never_a_path(backend, make_co
     secret.write_text("host secret")
     taken = backend.take_snapshot(name, comment=str(secret))
     assert taken.comment == str(secret)
+
+
+def test_a_clone_from_a_snapshot_has_the_snapshots_files_not_the_sources_later_ones(backend, make_container,
+                                                                                     lxcpath, adhoc):
+    source = make_container("snap")
+    marker = rootfs_file(lxcpath, source, "root/marker")
+    with open(marker, "w") as fh:
+        fh.write("at the snapshot")
+    backend.take_snapshot(source)
+    with open(marker, "w") as fh:
+        fh.write("changed since")
+    backend.start(source)
+    name = new_name(adhoc, "snapclone")
+
+    backend.clone_snapshot(source, "snap0", name)
+
+    with open(rootfs_file(lxcpath, name, "root/marker")) as fh:
+        assert fh.read() == "at the snapshot"
+    with open(marker) as fh:
+        assert fh.read() == "changed since"
+    with open(os.path.join(lxcpath, name, "config")) as fh:
+        config = fh.read()
+    assert f"lxc.rootfs.path = dir:{os.path.join(lxcpath, name, 'rootfs')}" in config
+    assert "snaps" not in config  # nothing of the new container points into the source's snapshots
+    assert backend.start(name) == "RUNNING"

@@ -393,6 +393,49 @@ def test_unknown_or_malformed_snapshots_and_comments_are_refused(engine, stopped
     assert engine.snapshots(stopped) == []
 
 
+def test_a_clone_from_a_snapshot_has_the_snapshots_settings_and_the_source_may_run(engine, new):
+    source = new()
+    engine.update_settings(source, {"start_delay": 7})
+    engine.take_snapshot(source)
+    engine.update_settings(source, {"start_delay": 9})
+    engine.start(source)
+    name = playground.unique_name("contract")
+    try:
+        assert engine.clone_snapshot(source, "snap0", name).name == name
+        assert engine.state(name) == "STOPPED"
+        assert engine.get_settings(name).start_delay == 7
+        assert engine.snapshots(name) == []
+        assert engine.state(source) == "RUNNING" and engine.get_settings(source).start_delay == 9
+    finally:
+        engine.destroy(name, force=True)
+
+
+@pytest.mark.parametrize(("make_call", "error", "field"), [
+    (lambda source, name: (source, "snap7", name), SnapshotNotFound, None),
+    (lambda source, name: (source, "../snap0", name), InvalidInput, "snapshot"),
+    (lambda source, name: ("contract-nobody", "snap0", name), InvalidInput, "clone"),
+    (lambda source, name: (source, "snap0", "bad name"), InvalidName, "name"),
+])
+def test_a_clone_from_an_unknown_or_malformed_snapshot_is_refused_and_makes_nothing(engine, new, make_call, error,
+                                                                                    field):
+    source = new()
+    engine.take_snapshot(source)
+    name = playground.unique_name("contract")
+    with pytest.raises(error) as raised:
+        engine.clone_snapshot(*make_call(source, name))
+    if field:
+        assert field in raised.value.fields
+    assert not engine.exists(name)
+
+
+def test_a_clone_from_a_snapshot_onto_a_taken_name_is_exists(engine, new, stopped):
+    source = new()
+    engine.take_snapshot(source)
+    with pytest.raises(ContainerExists):
+        engine.clone_snapshot(source, "snap0", stopped)
+    assert engine.state(stopped) == "STOPPED"
+
+
 # ----- backups -------------------------------------------------------------------------------
 
 

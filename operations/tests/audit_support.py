@@ -38,8 +38,8 @@ class World:
         self.secrets.add(raw)
         return raw
 
-    def container(self, prefix="walk", *, start=False):
-        return self._fake_container(prefix, start=start)
+    def container(self, prefix="walk", *, start=False, snapshot=None):
+        return self._fake_container(prefix, start=start, snapshot=snapshot)
 
     def free_name(self, prefix="walk"):
         return playground.unique_name(prefix)

@@ -68,6 +68,10 @@ VIEW_FUNCTIONS = {
     "containers.views.update_settings": POST,
     "containers.views.clone": POST,
     "containers.views.delete": POST,
+    "containers.views.take_snapshot": POST,
+    "containers.views.restore_snapshot": POST,
+    "containers.views.delete_snapshot": POST,
+    "containers.views.clone_snapshot": POST,
     "containers.views.host": NONE,
     "operations.views.operation_list": NONE,
     "operations.views.detail": NONE,
@@ -193,6 +197,44 @@ def api_settings(w, route, method):
     response = w.api(method, fill(route, name=name), token=w.tokens.dave, data={"description": "walked"})
     assert response.status_code == 200, response.body
     assert_event(w.since, action="container.settings", target=name, source="api", user="dave",
+                 operation=response.body["operation"])
+
+
+@sample(both("api/v1/containers/<str:name>/snapshots"), "POST")
+def api_snapshot(w, route, method):
+    name = w.container()
+    response = w.api(method, fill(route, name=name), token=w.tokens.dave, data={"comment": "walked"})
+    assert response.status_code == 200, response.body
+    assert_event(w.since, action="container.snapshot", target=name, source="api", user="dave",
+                 operation=response.body["operation"])
+
+
+@sample(both("api/v1/containers/<str:name>/snapshots/<str:snapshot>"), "POST")
+def api_snapshot_restore(w, route, method):
+    name = w.container(start=True, snapshot="walked")
+    response = w.api(method, fill(route, name=name, snapshot="snap0"), token=w.tokens.dave,
+                     data={"action": "restore", "force": True})
+    assert response.status_code == 200, response.body
+    assert_event(w.since, action="container.snapshot_restore", target=name, source="api", user="dave",
+                 operation=response.body["operation"])
+
+
+@sample(both("api/v1/containers/<str:name>/snapshots/<str:snapshot>"), "DELETE")
+def api_snapshot_delete(w, route, method):
+    name = w.container(snapshot="walked")
+    response = w.api(method, fill(route, name=name, snapshot="snap0"), token=w.tokens.dave)
+    assert response.status_code == 200, response.body
+    assert_event(w.since, action="container.snapshot_delete", target=name, source="api", user="dave",
+                 operation=response.body["operation"])
+
+
+@sample(both("api/v1/containers/"), "PUT")
+def api_clone_from_snapshot(w, route, method):
+    source, name = w.container(start=True, snapshot="walked"), w.free_name()
+    response = w.api(method, fill(route), token=w.tokens.erin, data={"name": name, "clone": source,
+                                                                     "snapshot": "snap0"})
+    assert response.status_code == 200, response.body
+    assert_event(w.since, action="container.clone", target=name, source="api", user="erin",
                  operation=response.body["operation"])
 
 
@@ -351,6 +393,40 @@ def panel_delete(w, route, method):
     response = w.client(w.users.erin).post(fill(route, name=name), {"confirm": name})
     assert response.status_code == 302, response.content[:2000]
     assert_event(w.since, action="container.destroy", target=name, source="panel", user="erin", operation=True)
+
+
+@sample("containers/<str:name>/snapshots/", "POST")
+def panel_snapshot(w, route, method):
+    name = w.container()
+    response = w.client(w.users.dave).post(fill(route, name=name), {"comment": "walked"})
+    assert response.status_code == 302, response.content[:2000]
+    assert_event(w.since, action="container.snapshot", target=name, source="panel", user="dave", operation=True)
+
+
+@sample("containers/<str:name>/snapshots/<str:snapshot>/restore/", "POST")
+def panel_snapshot_restore(w, route, method):
+    name = w.container(start=True, snapshot="walked")
+    response = w.client(w.users.dave).post(fill(route, name=name, snapshot="snap0"), {"force": "on"})
+    assert response.status_code == 302, response.content[:2000]
+    assert_event(w.since, action="container.snapshot_restore", target=name, source="panel", user="dave",
+                 operation=True)
+
+
+@sample("containers/<str:name>/snapshots/<str:snapshot>/delete/", "POST")
+def panel_snapshot_delete(w, route, method):
+    name = w.container(snapshot="walked")
+    response = w.client(w.users.dave).post(fill(route, name=name, snapshot="snap0"))
+    assert response.status_code == 302, response.content[:2000]
+    assert_event(w.since, action="container.snapshot_delete", target=name, source="panel", user="dave",
+                 operation=True)
+
+
+@sample("containers/<str:name>/snapshots/<str:snapshot>/clone/", "POST")
+def panel_snapshot_clone(w, route, method):
+    source, name = w.container(snapshot="walked"), w.free_name()
+    response = w.client(w.users.erin).post(fill(route, name=source, snapshot="snap0"), {"new_name": name})
+    assert response.status_code == 302, response.content[:2000]
+    assert_event(w.since, action="container.clone", target=name, source="panel", user="erin", operation=True)
 
 
 # The admin: its own pages -----------------------------------------------------------------------
@@ -688,7 +764,7 @@ def test_view_functions_refuse_the_methods_not_listed(client, users, route):
     """VIEW_FUNCTIONS tells the truth for the panel's views: any other write method is a 405."""
     callback = dict(_routes())[route]
     client.force_login(users.alice)
-    path = fill(route, name="x", pk=1, operation_id=uuid.uuid4())
+    path = fill(route, name="x", pk=1, operation_id=uuid.uuid4(), snapshot="snap0")
     for method in set(WRITE_METHODS) - write_methods(callback):
         assert client.generic(method, path).status_code == 405, (method, route)
 

@@ -58,6 +58,14 @@ def test_viewer_sees_the_operations_and_their_logs(client, users):
     assert 'badge badge-op-running' in page
 
 
+def test_a_kind_reads_as_words_in_the_list_and_on_its_page(client, users):
+    operation = make_operation(users.dave, kind="snapshot_restore")
+    client.force_login(users.bob)
+    for page in (client.get(LIST).content.decode(), client.get(detail_url(operation)).content.decode()):
+        assert "napshot restore" in page
+        assert "snapshot_restore" not in page
+
+
 def test_user_without_permission_gets_403_everywhere(client, users):
     operation = make_operation(users.dave)
     client.force_login(users.charlie)

@@ -16,7 +16,8 @@ import tempfile
 from containers.engines import archive
 from containers.engines import settings as settings_rules
 from containers.engines.base import (
-    OVERLAY_STORE, Capabilities, check_choice, require_action, require_stopped_source, stop_grace,
+    OVERLAY_STORE, Capabilities, check_choice, check_snapshot_clone, require_action, require_stopped_source,
+    stop_grace,
 )
 from containers.engines.lxc import backups, host, host_checks, settings_keys, template_args
 from containers.engines.lxc.container_ops import (
@@ -406,6 +407,21 @@ class LXCEngine:
             return True
 
         return self._guarded(name, "snapshot restore", restore, timeout=SNAPSHOT_TIMEOUT, monitor=monitor)
+
+    def clone_snapshot(self, source, snapshot, name, *, monitor=None):
+        """A new container `name` from `source`'s `snapshot` (the source may run: the snapshot
+        does not change); nothing of `name` is left if it fails."""
+        check_snapshot_clone(self, source, snapshot, name)
+        lxc = load_lxc()
+
+        def clone_in_child():
+            original = self._open(lxc, source)
+            require_snapshot(original, snapshot)
+            # liblxc copies the snapshot (its own lxcpath under <source>/snaps) as a new container.
+            return bool(original.snapshot_restore(snapshot, name))
+
+        return self._make(name, f"clone of {source!r} at {snapshot}", clone_in_child, also_lock=[source],
+                          monitor=monitor)
 
     def destroy_snapshot(self, name, snapshot):
         validate_snapshot_name(snapshot)
