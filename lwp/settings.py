@@ -167,6 +167,10 @@ LWP_LOCK_DIR = Path(envstr("LWP_LOCK_DIR", str(DATA_DIR / "locks")))
 LWP_LOCK_WAIT = envint("LWP_LOCK_WAIT", 5, minimum=0, maximum=600)
 # Seconds a template (create) or a clone may run before it is killed and undone.
 LWP_CREATE_TIMEOUT = envint("LWP_CREATE_TIMEOUT", 900, minimum=5, maximum=86400)
+# Seconds a backup or a restore may run before it is killed and undone; the largest archive
+# (the sum of its files' sizes) a restore or an import accepts, in bytes.
+LWP_BACKUP_TIMEOUT = envint("LWP_BACKUP_TIMEOUT", 4 * 3600, minimum=60, maximum=7 * 86400)
+LWP_BACKUP_MAX_BYTES = envint("LWP_BACKUP_MAX_BYTES", 1 << 40, minimum=1 << 20)
 # Long operations (create, clone, destroy) run in the worker (manage.py lwpworker), queued in
 # the database. A synchronous request gives up (503) when no worker took its job within this.
 # LWP_JOB_QUEUE names the queue: only two LWP instances sharing one database need different ones.

@@ -19,4 +19,6 @@ def get_engine():
         lock_wait=settings.LWP_LOCK_WAIT,
         create_timeout=settings.LWP_CREATE_TIMEOUT,
         stop_timeout=settings.LWP_STOP_TIMEOUT,
+        backup_timeout=settings.LWP_BACKUP_TIMEOUT,
+        backup_max_bytes=settings.LWP_BACKUP_MAX_BYTES,
     )

@@ -51,6 +51,7 @@ class Capabilities:
     template_arguments: bool  # create(args=...): arguments handed to the template
     kernel_memory: bool  # ContainerInfo.kmem_bytes can be other than None on this host
     swap_limit: bool  # ContainerSettings.swap_limit can be set on this host
+    backups: bool  # export_backup(), check_backup(), restore_backup()
 
 
 class JobMonitor(Protocol):

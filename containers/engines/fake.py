@@ -9,15 +9,19 @@ substitute for real liblxc in a test of an LXC behaviour.
 import contextlib
 import dataclasses
 import datetime
+import os
+import tempfile
 import threading
 import time
 
+from containers.engines import archive
 from containers.engines import settings as settings_rules
 from containers.engines.base import (
     OVERLAY_STORE, Capabilities, check_choice, check_snapshot_clone, require_action, require_stopped_source,
     stop_grace,
 )
-from containers.engines.lxc import template_args
+from containers.engines.lxc import backup_config, backups, settings_keys, template_args
+from containers.engines.lxc.container_ops import read_settings
 from containers.engines.types import (
     Check, CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, NetworkInterface, OK,
     SettingsResult, Snapshot,
@@ -93,13 +97,16 @@ class FakeEngine:
     """Containers as dict entries; `failing_templates` are listed but fail (TemplateFailed)."""
 
     def __init__(self, *, templates=("busybox", "download", "local"), bridges=("lwpbr0",),
-                 failing_templates=(), stop_timeout=30, lock_wait=0.2):
+                 failing_templates=(), stop_timeout=30, lock_wait=0.2, backup_timeout=None,
+                 backup_max_bytes=1 << 30):
         self._templates = sorted(set(templates) | set(failing_templates))
         self._failing = set(failing_templates)
         self.host = FakeHost(bridges)
         self.locks = FakeLocks()
         self.stop_timeout = stop_timeout
         self.lock_wait = lock_wait
+        self.backup_timeout = backup_timeout
+        self.backup_max_bytes = backup_max_bytes
         self._containers = {}
         self._guard = threading.RLock()
 
@@ -122,7 +129,7 @@ class FakeEngine:
 
     def capabilities(self):
         return Capabilities(freeze=True, overlay_clone=True, raw_config=True, template_arguments=True,
-                            kernel_memory=False, swap_limit=True)
+                            kernel_memory=False, swap_limit=True, backups=True)
 
     def list_containers(self, *, details=False):
         with self._guard:
@@ -323,6 +330,52 @@ class FakeEngine:
             if taken.name == snapshot:
                 return settings
         raise SnapshotNotFound(f"container {container.name!r} has no snapshot {snapshot!r}")
+
+    # ----- backups --------------------------------------------------------------------
+    # Real archives of the shared format (containers/engines/archive.py): a rootfs of two files
+    # and a config holding the fake's settings as LXC keys (cgroup v1's: they keep cpu_shares as is).
+
+    def export_backup(self, name, path, *, comment="", monitor=None):
+        comment = validate_snapshot_comment(comment)
+        with self._changing(name), tempfile.TemporaryDirectory(prefix="lwp-fake-backup-") as made:
+            container = self._get(name)
+            rootfs = os.path.join(made, "rootfs")
+            os.makedirs(os.path.join(rootfs, "etc"))
+            for file, text in (("etc/hostname", name), ("etc/motd", "a fake container\n")):
+                with open(os.path.join(rootfs, file), "w") as fh:
+                    fh.write(text)
+            return archive.back_up(path, engine="fake", container=name, rootfs=rootfs,
+                                   config_text=self._config_text(container), comment=comment, state=container.state,
+                                   watch=archive.Watch(monitor, timeout=self.backup_timeout, what=f"backup of {name!r}"))
+
+    @staticmethod
+    def _config_text(container):
+        lines = [f"lxc.uts.name = {container.name}", f"lxc.rootfs.path = dir:/fake/{container.name}/rootfs",
+                 "lxc.net.0.type = veth", "lxc.net.0.hwaddr = 00:16:3e:00:00:01"]
+        lines += [f"{key} = {value}" for key, value in settings_keys.config_items(container.settings, 1)
+                  if value is not None]
+        return "\n".join(lines) + "\n"
+
+    def check_backup(self, path, *, trusted=False):
+        return backups.check_backup(path, trusted=trusted, max_bytes=self.backup_max_bytes)
+
+    def restore_backup(self, path, name, *, trusted=False, monitor=None):
+        validate_name(name)
+        self._check_free(name)
+        watch = archive.Watch(monitor, timeout=self.backup_timeout, what=f"restore of {name!r}")
+        fd, manifest, config = backups.check_file(path, trusted=trusted, max_bytes=self.backup_max_bytes,
+                                                  watch=watch, high=30)
+        try:
+            with tempfile.TemporaryDirectory(prefix="lwp-fake-restore-") as staging:
+                archive.extract_rootfs(fd, staging, watch=watch, low=30)
+        finally:
+            os.close(fd)
+        settings = read_settings(backup_config.ConfigItems(config), 1)
+        with self._changing(name):
+            self._check_free(name)
+            self._containers[name] = _Container(name=name, settings=settings)
+        watch.set_percent(100)
+        return CreateResult(name=name, output=archive.restored_output(manifest))
 
     # ----- settings -------------------------------------------------------------------
 

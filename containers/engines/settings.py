@@ -61,6 +61,11 @@ def parse_size(value):
     return int(match.group(1)) * _UNITS[match.group(2).lower()]
 
 
+def is_interface_name(text):
+    """True for a Linux interface name as LWP accepts it (also in a restored backup's config)."""
+    return isinstance(text, str) and bool(_INTERFACE_NAME.fullmatch(text))
+
+
 def _as_int(value, field, errors, low, high):
     try:
         number = int(str(value).strip()) if not isinstance(value, bool) else None
@@ -136,7 +141,7 @@ def validate(changes, *, current, host):
             clean[field] = _as_int(changes[field], field, errors, 0, MAX_DELAY)
     if "network_link" in changes:
         link = str(changes["network_link"] or "").strip()
-        if not _INTERFACE_NAME.fullmatch(link):
+        if not is_interface_name(link):
             errors["network_link"] = (f"{link[:40]!r} is not an interface name (1 to 15 letters, digits, "
                                       "'.', '_' or '-', starting with a letter or digit)")
         elif not host.is_bridge(link):

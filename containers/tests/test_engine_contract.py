@@ -5,16 +5,21 @@ lxcpath and bridge): what the fake answers, liblxc answers too, so the fake cann
 """
 
 import contextlib
+import os
 
 import pytest
 
 from containers.engines.base import OVERLAY_STORE, Capabilities, ContainerEngine
 from containers.engines.fake import FakeEngine
 from containers.engines.types import (
-    MISSING, OK, WARNING, CheckGroup, ContainerInfo, ContainerSettings, CreateResult, HostInfo, SettingsResult,
+    MISSING, OK, WARNING, BackupArchive, CheckGroup, ContainerInfo, ContainerSettings, CreateResult, HostInfo,
+    SettingsResult,
 )
+from containers.tests import archive_support
+from containers.tests.archive_support import RecordingMonitor, sha256_of
 from lwp.exceptions import (
-    ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidName, InvalidState, SnapshotNotFound,
+    ContainerBusy, ContainerExists, ContainerNotFound, InvalidArchive, InvalidInput, InvalidName, InvalidState,
+    LWPError, SnapshotNotFound,
 )
 from testing import playground
 
@@ -429,3 +434,104 @@ def test_a_clone_from_a_snapshot_onto_a_taken_name_is_exists(engine, new, stoppe
     with pytest.raises(ContainerExists):
         engine.clone_snapshot(source, "snap0", stopped)
     assert engine.state(stopped) == "STOPPED"
+
+
+# ----- backups -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def restored(engine):
+    """Names restore tests make; destroyed after the test."""
+    names = []
+    yield names
+    for name in names:
+        with contextlib.suppress(ContainerNotFound):
+            engine.destroy(name, force=True)
+
+
+def _restore_name(restored):
+    restored.append(playground.unique_name("contract"))
+    return restored[-1]
+
+
+def test_a_backup_restored_under_a_new_name_has_the_same_settings(engine, new, restored, tmp_path):
+    assert engine.capabilities().backups
+    source = new()
+    engine.update_settings(source, {"memory_limit": "64M", "start_delay": 7, "autostart": True, "cpu_shares": 512})
+    path = str(tmp_path / "backup.tar.zst")
+    monitor = RecordingMonitor()
+
+    made = engine.export_backup(source, path, comment="before the upgrade", monitor=monitor)
+
+    assert isinstance(made, BackupArchive)
+    assert (made.size_bytes, made.sha256) == (os.path.getsize(path), sha256_of(path))
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert made.manifest["container"] == source and made.manifest["comment"] == "before the upgrade"
+    assert made.source_bytes > made.manifest["rootfs_bytes"] > 0
+    assert monitor.progress[-1] == 100 and monitor.progress == sorted(monitor.progress)
+    assert engine.check_backup(path) == made.manifest
+    name = _restore_name(restored)
+    monitor = RecordingMonitor()
+    assert engine.restore_backup(path, name, monitor=monitor).name == name
+    assert monitor.progress[-1] == 100
+    assert engine.state(name) == "STOPPED"
+    assert engine.get_settings(name) == engine.get_settings(source)
+
+
+def test_restoring_onto_a_taken_name_is_exists_and_changes_nothing(engine, stopped, running, tmp_path):
+    path = str(tmp_path / "backup.tar.zst")
+    engine.export_backup(stopped, path)
+    with pytest.raises(ContainerExists):
+        engine.restore_backup(path, running)
+    assert engine.state(running) == "RUNNING"
+
+
+@pytest.mark.parametrize("call", [
+    lambda engine, path: engine.export_backup("../etc", path),
+    lambda engine, path: engine.restore_backup(path, "../etc"),
+    lambda engine, path: engine.restore_backup(path, "a b"),
+])
+def test_a_backup_name_outside_the_rule_is_invalid_name(engine, tmp_path, call):
+    path = str(tmp_path / "backup.tar.zst")
+    with pytest.raises(InvalidName):
+        call(engine, path)
+    assert not os.path.exists(path)
+
+
+def test_backing_up_an_unknown_container_is_not_found_and_writes_nothing(engine, tmp_path):
+    path = str(tmp_path / "backup.tar.zst")
+    with pytest.raises(ContainerNotFound):
+        engine.export_backup("contract-nobody", path)
+    assert not os.path.exists(path)
+
+
+def test_a_backup_never_overwrites_a_file(engine, stopped, tmp_path):
+    path = tmp_path / "backup.tar.zst"
+    path.write_text("kept")
+    with pytest.raises(LWPError):
+        engine.export_backup(stopped, str(path))
+    assert path.read_text() == "kept"
+
+
+@pytest.mark.parametrize("fixture", ["running", "frozen"])
+def test_a_running_or_frozen_container_is_backed_up_and_left_as_it_was(engine, request, fixture, tmp_path):
+    name = request.getfixturevalue(fixture)
+    state = engine.state(name)
+    path = str(tmp_path / "backup.tar.zst")
+    made = engine.export_backup(name, path)
+    assert engine.state(name) == state
+    assert made.manifest["state"] == state and engine.check_backup(path)["container"] == name
+
+
+def test_a_config_beyond_the_allowed_keys_is_restored_for_a_superuser_only(engine, restored, tmp_path):
+    config = archive_support.CONFIG + "lxc.hook.pre-start = /bin/true\n"
+    path = archive_support.write_crafted(tmp_path / "hook.tar.zst", archive_support.head(config=config))
+    name = _restore_name(restored)
+    with pytest.raises(InvalidArchive, match="lxc.hook.pre-start"):
+        engine.check_backup(path)
+    with pytest.raises(InvalidArchive, match="lxc.hook.pre-start"):
+        engine.restore_backup(path, name)
+    assert not engine.exists(name)
+    assert engine.check_backup(path, trusted=True)["container"] == "crafted"
+    engine.restore_backup(path, name, trusted=True)
+    assert engine.state(name) == "STOPPED"

@@ -11,13 +11,15 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import tempfile
 
+from containers.engines import archive
 from containers.engines import settings as settings_rules
 from containers.engines.base import (
     OVERLAY_STORE, Capabilities, check_choice, check_snapshot_clone, require_action, require_stopped_source,
     stop_grace,
 )
-from containers.engines.lxc import host, host_checks, settings_keys, template_args
+from containers.engines.lxc import backups, host, host_checks, settings_keys, template_args
 from containers.engines.lxc.container_ops import (
     FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
     read_settings, require_snapshot, snapshots_of, start_container, stop_container, take_snapshot, telling_line,
@@ -66,13 +68,16 @@ def _with_reason(error):
 
 class LXCEngine:
     def __init__(self, lxcpath=None, *, lock_dir, templates_dir="/usr/share/lxc/templates",
-                 lock_wait=5, create_timeout=900, stop_timeout=30):
+                 lock_wait=5, create_timeout=900, stop_timeout=30, backup_timeout=4 * 3600,
+                 backup_max_bytes=1 << 40):
         self._lxcpath = lxcpath
         self.templates_dir = templates_dir
         self.lock_dir = str(lock_dir)
         self.lock_wait = lock_wait
         self.create_timeout = create_timeout
         self.stop_timeout = stop_timeout
+        self.backup_timeout = backup_timeout
+        self.backup_max_bytes = backup_max_bytes
         self._locks = None
 
     # ----- plumbing -------------------------------------------------------------------
@@ -429,6 +434,126 @@ class LXCEngine:
 
         return self._guarded(name, "snapshot delete", destroy, timeout=SNAPSHOT_TIMEOUT)
 
+    # ----- backups --------------------------------------------------------------------
+
+    def export_backup(self, name, path, *, comment="", monitor=None):
+        """Archive a dir container into the new file `path`, under its lock.
+
+        A running (or frozen) one is copied while frozen, inside its own directory, then thawed
+        (a frozen one stays frozen); the copy is archived once the lock is let go, and removed.
+        """
+        validate_name(name)
+        comment = validate_snapshot_comment(comment)
+        relay = backups.ProgressRelay(monitor)
+        lxc = load_lxc()
+        with self.locks.hold([name], wait=self.lock_wait) as held:
+            source = run_with_deadline(lambda: backups.backup_source(self._open(lxc, name)),
+                                       timeout=READ_TIMEOUT, what=f"backup of {name!r}")
+            if source.state not in ("STOPPED", *ACTIVE_STATES):
+                raise InvalidState(f"container {name!r} is {source.state}; try again when it settles")
+            archive.create_exclusive(path)
+            if source.state == "STOPPED":
+                return self._archive(name, source, path, comment, relay, holding=held)
+            try:
+                copy = tempfile.mkdtemp(prefix=backups.COPY_PREFIX, dir=source.directory)
+                copied = self._copy_frozen(name, source, copy, relay, held, leftovers=[path])
+            except BaseException:
+                backups.remove_quietly(path)
+                raise
+        try:
+            return self._archive(name, copied, path, comment, relay, leftovers=[copy])
+        finally:
+            backups.remove_quietly(copy)
+
+    def _copy_frozen(self, name, source, copy, relay, held, *, leftovers=()):
+        """Copy the rootfs of the running `name` into the dir `copy` while frozen, thawing it
+        whatever happens; the BackupSource of the copy. On failure `leftovers` go with the copy."""
+        lxc = load_lxc()
+        version = host.cgroup_version()
+
+        def undo():
+            backups.remove_quietly(copy, *leftovers)
+            if source.state == "RUNNING":  # it was we who froze it
+                self._thaw(name)
+
+        destination = os.path.join(copy, "rootfs")
+        relay.output(f"copying the rootfs of {name!r} while it is frozen\n")
+        try:
+            run_with_deadline(lambda: backups.frozen_copy(lxc, self._open(lxc, name), version, source.rootfs,
+                                                             destination),
+                              timeout=self.backup_timeout, what=f"backup copy of {name!r}", holding=held,
+                              on_abandon=undo, monitor=relay, capture_output=True)
+        except BaseException:
+            undo()
+            raise
+        return dataclasses.replace(source, rootfs=destination)
+
+    def _thaw(self, name):
+        """Unfreeze `name` if it is FROZEN (after a backup copy was stopped half-way)."""
+        lxc = load_lxc()
+
+        def thaw():
+            container = self._open(lxc, name)
+            if container.state == "FROZEN":
+                unfreeze_container(lxc, container)
+
+        with contextlib.suppress(LXCError):
+            run_with_deadline(thaw, timeout=FREEZE_TIMEOUT, what=f"thaw of {name!r}")
+
+    def _archive(self, name, source, path, comment, relay, *, holding=(), leftovers=()):
+        """Write the archive of `source` to `path` in a guarded child; no file is left if it fails."""
+
+        def undo():
+            backups.remove_quietly(path, *leftovers)
+
+        try:
+            return run_with_deadline(
+                lambda: backups.write_backup(path, name=name, source=source, comment=comment),
+                timeout=self.backup_timeout, what=f"backup of {name!r}", capture_output=True,
+                holding=holding, on_abandon=undo, monitor=relay)[0]
+        except BaseException:
+            undo()
+            raise
+
+    def check_backup(self, path, *, trusted=False):
+        return run_with_deadline(
+            lambda: backups.check_backup(path, trusted=trusted, max_bytes=self.backup_max_bytes),
+            timeout=self.backup_timeout, what="backup check")
+
+    def restore_backup(self, path, name, *, trusted=False, monitor=None):
+        """A new container `name` from the archive at `path`, checked first; nothing is left of
+        `name` or of the unpacked files if it fails, is cancelled or this process dies."""
+        validate_name(name)
+        if self.exists(name):
+            raise ContainerExists(f"container {name!r} already exists")
+        relay = backups.ProgressRelay(monitor)
+        lxc = load_lxc()
+        self._ensure_lxcpath()
+        with self.locks.hold([name], wait=self.lock_wait) as held:
+            if self.exists(name) or os.path.lexists(self._dir_of(name)):
+                raise ContainerExists(f"container {name!r} already exists")
+            staging = backups.staging_dir(self.lxcpath)
+
+            def restore_in_child():
+                return backups.restore(lxc, path, staging, name=name, lxcpath=self.lxcpath, trusted=trusted,
+                                       max_bytes=self.backup_max_bytes)
+
+            def abandoned():
+                backups.remove_quietly(staging)
+                self._remove_leftovers(name)
+
+            try:
+                manifest = run_with_deadline(
+                    restore_in_child, timeout=self.backup_timeout, what=f"restore of {name!r}",
+                    capture_output=True, holding=held, on_abandon=abandoned, monitor=relay)[0]
+            except BaseException as exc:
+                backups.remove_quietly(staging)
+                if not isinstance(exc, ContainerExists):  # else made meanwhile by someone else: not ours
+                    self._remove_leftovers(name, holding=held)
+                raise
+            backups.remove_quietly(staging)
+        return CreateResult(name=name, output=archive.restored_output(manifest))
+
     # ----- settings -------------------------------------------------------------------
 
     def get_settings(self, name):
@@ -463,7 +588,7 @@ class LXCEngine:
         kmem = host.cgroup_version() == 1  # cgroup v2 accounts kernel memory within memory.current
         return Capabilities(freeze=True, overlay_clone=host.overlay_available(), raw_config=True,
                             template_arguments=True, kernel_memory=kmem,
-                            swap_limit=host.swap_accounting_available())
+                            swap_limit=host.swap_accounting_available(), backups=True)
 
     def host_checks(self):
         return host_checks.run_checks()
