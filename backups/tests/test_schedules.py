@@ -10,6 +10,8 @@ from django.utils import timezone
 from backups import schedules, services
 from backups.models import Backup, BackupSchedule
 from backups.tests.conftest import files_in
+from backups.tests.support import failing
+from lwp.exceptions import LXCError
 from operations.models import Event, Operation
 from testing.api import assert_error
 
@@ -177,9 +179,9 @@ def test_only_the_newest_scheduled_backups_are_kept_and_manual_ones_stay(api, to
 
 
 def test_a_failed_scheduled_backup_is_an_event_and_shows_on_the_dashboard(client, users, fake_container, fake_engine,
-                                                                         backup_dir):
+                                                                         backup_dir, monkeypatch):
     name = fake_container("sch")
-    fake_engine.failing_exports.add(name)
+    monkeypatch.setattr(fake_engine, "export_backup", failing(LXCError("tar failed")))
     plan = due(name)
     [operation] = schedules.run_due()
     operation.refresh_from_db()
@@ -191,15 +193,15 @@ def test_a_failed_scheduled_backup_is_an_event_and_shows_on_the_dashboard(client
     page = client.get("/").content.decode()
     assert 'id="failed-backups"' in page and f">{name}</a>" in page
     # the next one succeeds: the notice goes
-    fake_engine.failing_exports.clear()
+    monkeypatch.delattr(fake_engine, "export_backup")  # the fake's own export again
     BackupSchedule.objects.filter(pk=plan.pk).update(next_run=timezone.now())
     schedules.run_due()
     assert 'id="failed-backups"' not in client.get("/").content.decode()
 
 
-def test_a_user_who_cannot_view_sees_no_notice(client, users, fake_container, fake_engine):
+def test_a_user_who_cannot_view_sees_no_notice(client, users, fake_container, fake_engine, monkeypatch):
     name = fake_container("sch")
-    fake_engine.failing_exports.add(name)
+    monkeypatch.setattr(fake_engine, "export_backup", failing(LXCError("tar failed")))
     due(name)
     schedules.run_due()
     assert services.failed_schedules(user=users.charlie) == []

@@ -15,7 +15,6 @@ real one: test_real_lxc_create_and_destroy_are_events).
 """
 
 import inspect
-import io
 import uuid
 from urllib.parse import quote
 
@@ -27,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.views.generic import RedirectView
 
 from backups import services as backup_services
-from backups.tests.support import fake_archive, with_backups
+from backups.tests.support import archive_bytes, upload_of
 from containers.models import Container
 from operations.models import Event, Operation
 from operations.tests.audit_support import (
@@ -281,17 +280,14 @@ def api_cancel(w, route, method):
 # Backups ----------------------------------------------------------------------------------------
 
 def ready_backup(w):
-    """A container of the walk's engine (given the backup methods) and a ready backup of it."""
-    with_backups(w.engine)
+    """A container of the walk's engine and a ready backup of it."""
     name = w.container()
     backup, _ = backup_services.start_backup(name=name, user=w.users.dave)
     return name, backup
 
 
-def archive_upload():
-    file = io.BytesIO(fake_archive())
-    file.name = "walk.tar.zst"
-    return file
+def archive_upload(w):
+    return upload_of(archive_bytes(w.engine), "walk.tar.zst")
 
 
 @sample(both("api/v1/containers/"), "PUT")
@@ -306,7 +302,6 @@ def api_restore(w, route, method):
 
 @sample(both("api/v1/containers/<str:name>/backups"), "POST")
 def api_backup(w, route, method):
-    with_backups(w.engine)
     name = w.container()
     response = w.api(method, fill(route, name=name), token=w.tokens.dave, data={"comment": "walked"})
     assert response.status_code == 200, response.body
@@ -334,9 +329,8 @@ def api_backup_schedule(w, route, method):
 
 @sample(both("api/v1/backups/import"), "POST")
 def api_backup_import(w, route, method):
-    with_backups(w.engine)
     name = w.free_name()
-    response = w.client().post(fill(route), {"file": archive_upload(), "name": name},
+    response = w.client().post(fill(route), {"file": archive_upload(w), "name": name},
                                headers={"private-token": w.tokens.erin})
     assert response.status_code == 200, response.content[:2000]
     assert_event(w.since, action="container.backup_restore", target=name, source="api", user="erin",
@@ -345,7 +339,6 @@ def api_backup_import(w, route, method):
 
 @sample("containers/<str:name>/backups/", "POST")
 def panel_backup(w, route, method):
-    with_backups(w.engine)
     name = w.container()
     response = w.client(w.users.dave).post(fill(route, name=name), {"comment": "walked"})
     assert response.status_code == 302, response.content[:2000]
@@ -381,9 +374,8 @@ def panel_backup_schedule(w, route, method):
 
 @sample("backups/import/", "POST")
 def panel_backup_import(w, route, method):
-    with_backups(w.engine)
     name = w.free_name()
-    response = w.client(w.users.erin).post(fill(route), {"file": archive_upload(), "name": name})
+    response = w.client(w.users.erin).post(fill(route), {"file": archive_upload(w), "name": name})
     assert response.status_code == 302, response.content[:2000]
     assert_event(w.since, action="container.backup_restore", target=name, source="panel", user="erin", operation=True)
 
