@@ -108,7 +108,7 @@ def open_download(*, name, backup_id, user, origin=None):
     try:
         archive = open(final_path(backup.pk), "rb")  # noqa: SIM115 - the response closes it
     except FileNotFoundError:
-        raise InvalidState(f"the archive of backup {backup.pk} is missing from {backup_dir()}") from None
+        raise InvalidState(f"the archive of backup {backup.pk} is missing") from None
     audit.record_event(action="container.backup_download", target=name, user=user, origin=origin,
                        message=f"backup {backup.pk}")
     return archive, backup
