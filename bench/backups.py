@@ -108,7 +108,7 @@ def backup_rounds(port, token, backend, repeat, megabytes):
     backend.create(name, template="busybox")
     rootfs = Path(backend.lxcpath) / name / "rootfs"
     files_bytes = fill_rootfs(rootfs, megabytes)
-    rates = {key: [] for key in ("engine_backup", "engine_restore", "api_backup", "api_restore")}
+    rates = {key: [] for key in ("engine_backup", "engine_backup_restore", "api_backup", "api_backup_restore")}
     archive = {}
     with tempfile.TemporaryDirectory(prefix="lwp-bench-backup-") as scratch:
         try:
@@ -119,13 +119,13 @@ def backup_rounds(port, token, backend, repeat, megabytes):
                 archive = {"source_mb": round(made.source_bytes / MEGABYTE, 1),
                            "archive_mb": round(made.size_bytes / MEGABYTE, 1)}
                 copy = unique_name("back")
-                rates["engine_restore"].append(files_bytes / timed(lambda: backend.restore_backup(path, copy))[1] / MEGABYTE)
+                rates["engine_backup_restore"].append(files_bytes / timed(lambda: backend.restore_backup(path, copy))[1] / MEGABYTE)
                 backend.destroy(copy)
                 os.unlink(path)
                 answer, seconds = api_call(port, token, "POST", f"/api/v1/containers/{name}/backups", {"comment": "bench"})
                 rates["api_backup"].append(files_bytes / seconds / MEGABYTE)
                 backup_id = answer["backup"]["id"]
-                rates["api_restore"].append(files_bytes / api_call(
+                rates["api_backup_restore"].append(files_bytes / api_call(
                     port, token, "PUT", "/api/v1/containers/", {"name": copy, "backup": backup_id})[1] / MEGABYTE)
                 backend.destroy(copy)
                 api_call(port, token, "DELETE", f"/api/v1/containers/{name}/backups/{backup_id}")

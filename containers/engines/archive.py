@@ -543,7 +543,7 @@ def extract_rootfs(fd, destination, *, watch, low=0):
     size = os.fstat(fd).st_size
     os.lseek(fd, 0, os.SEEK_SET)
     tar_argv = ["tar", "--extract", "--file=-", "--directory", destination, *_PRESERVE, "--same-owner",
-                "--same-permissions", "--delay-directory-restore", ROOTFS]
+                "--same-permissions", ROOTFS]
     with tempfile.TemporaryFile() as tar_errors, tempfile.TemporaryFile() as zstd_errors:
         zstd = subprocess.Popen(["zstd", "-dc", "-q"], stdin=fd, stdout=subprocess.PIPE, stderr=zstd_errors)
         tar = subprocess.Popen(tar_argv, stdin=zstd.stdout, stdout=subprocess.DEVNULL, stderr=tar_errors)

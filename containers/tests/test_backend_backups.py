@@ -72,6 +72,9 @@ def fill_with_everything(top):
     shared = os.path.join(top, "srv/shared")
     os.makedirs(shared)
     os.chmod(shared, 0o1777)
+    sealed = os.path.join(top, "srv/sealed")  # its file is unpacked before its mode is set
+    write_file(os.path.join(sealed, "inside"), b"in a read-only dir\n")
+    os.chmod(sealed, 0o555)
     os.setxattr(owned, "user.lwp", b"kept")
     os.setxattr(owned, "trusted.lwp", b"kept for root")
     os.mknod(os.path.join(top, "dev/lwp-null"), stat.S_IFCHR | 0o666, os.makedev(1, 3))
