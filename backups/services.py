@@ -84,6 +84,24 @@ def list_backups(*, name, user):
     return list(Backup.objects.filter(container=name).select_related("created_by"))
 
 
+def all_backups(*, user):
+    """Every backup kept, of every container (also the destroyed ones), newest first: a queryset,
+    for the lists to filter and page through."""
+    containers.require_permission(user, containers.VIEW)
+    _settle_orphans()
+    return Backup.objects.select_related("created_by")
+
+
+def container_exists(*, name, user):
+    """Whether container `name` is still there (a backup outlives it)."""
+    containers.require_permission(user, containers.VIEW)
+    try:
+        validate_name(name)
+    except InvalidInput:
+        return False  # never a container's name
+    return _engine().exists(name)
+
+
 def get_backup(*, name, backup_id, user):
     containers.require_permission(user, containers.VIEW)
     return _find(name, backup_id)

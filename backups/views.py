@@ -1,5 +1,8 @@
-"""The panel's Backups section (on each container's page) and the upload page: thin views over
-backups.services. Every change is a POST; a long one goes to its operation's page."""
+"""The panel's Backups page (every backup), the Backups section (on each container's page) and the
+upload page: thin views over backups.services. Every change is a POST; a long one goes to its
+operation's page."""
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -8,17 +11,33 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backups import services
+from backups.filtersets import BackupFilterSet
 from backups.forms import BackupForm, DeleteBackupForm, ImportForm, RestoreForm, ScheduleForm
 from backups.responses import archive_response
 from backups.uploads import ArchiveUploadHandler
 from containers import services as containers
-from containers.views import panel_view, report_error, run_and_report
+from containers.views import panel_view, redirect_back, report_error, run_and_report
 from lwp import exceptions
 from operations.origin import panel_origin
+from operations.views import filtered_page
 
 
-def _section(name):
-    return reverse("containers:detail", args=[name]) + "#backups"
+def _back(request, name):
+    """Where a backup's form returns: the same-site page it came from (`next`), else the container's
+    Backups section, or the Backups page once the container is gone (its page is a 404 then)."""
+    if services.container_exists(name=name, user=request.user):
+        fallback = reverse("containers:detail", args=[name]) + "#backups"
+    else:
+        fallback = reverse("backups:list") + "?" + urlencode({"container": name})
+    return redirect_back(request, fallback)
+
+
+@require_GET
+@panel_view
+def backup_list(request):
+    """Every backup, of the containers that exist and of those destroyed since."""
+    return filtered_page(request, BackupFilterSet, services.all_backups(user=request.user), "backups/list.html",
+                         existing=containers.names_on_host(user=request.user))
 
 
 def _posted(request, form_class):
@@ -41,7 +60,7 @@ def _start(request, name, start):
         raise
     except exceptions.LWPError as error:
         messages.error(request, error.message)
-        return redirect(_section(name))
+        return _back(request, name)
     return redirect("operations:detail", operation_id=operation.pk)
 
 
@@ -50,7 +69,7 @@ def _start(request, name, start):
 def backup_now(request, name):
     form = _posted(request, BackupForm)
     if form is None:
-        return redirect(_section(name))
+        return _back(request, name)
     return _start(request, name, lambda: services.start_backup(
         name=name, user=request.user, comment=form.cleaned_data["comment"], origin=panel_origin(request),
         wait=False)[1])
@@ -61,7 +80,7 @@ def backup_now(request, name):
 def restore(request, name, backup_id):
     form = _posted(request, RestoreForm)
     if form is None:
-        return redirect(_section(name))
+        return _back(request, name)
     services.get_backup(name=name, backup_id=backup_id, user=request.user)  # of this container, or 404
     return _start(request, name, lambda: services.restore_backup(
         backup_id=backup_id, name=form.cleaned_data["new_name"], user=request.user, origin=panel_origin(request),
@@ -72,11 +91,11 @@ def restore(request, name, backup_id):
 @panel_view
 def delete(request, name, backup_id):
     if _posted(request, DeleteBackupForm) is None:
-        return redirect(_section(name))
+        return _back(request, name)
     run_and_report(request, name, lambda: services.delete_backup(
         name=name, backup_id=backup_id, user=request.user, origin=panel_origin(request)),
         lambda operation: "backup deleted")
-    return redirect(_section(name))
+    return _back(request, name)
 
 
 @require_GET
@@ -87,7 +106,7 @@ def download(request, name, backup_id):
                                                  origin=panel_origin(request))
     except exceptions.InvalidState as error:
         messages.error(request, error.message)
-        return redirect(_section(name))
+        return _back(request, name)
     return archive_response(archive, backup)
 
 
@@ -96,11 +115,11 @@ def download(request, name, backup_id):
 def schedule(request, name):
     form = _posted(request, ScheduleForm)
     if form is None:
-        return redirect(_section(name))
+        return _back(request, name)
     run_and_report(request, name, lambda: services.set_schedule(
         name=name, user=request.user, origin=panel_origin(request), **form.cleaned_data),
         lambda schedule: "backup schedule saved")
-    return redirect(_section(name))
+    return _back(request, name)
 
 
 @csrf_exempt  # only so that the upload handler is set before the body is read: checked just below

@@ -82,19 +82,21 @@ def _filters(request):
 @require_GET
 @panel_view
 def operation_list(request):
-    return _filtered_page(request, OperationFilterSet, services.list_operations(user=request.user),
+    return filtered_page(request, OperationFilterSet, services.list_operations(user=request.user),
                           "operations/list.html")
 
 
 @require_GET
 @panel_view
 def activity(request):
-    return _filtered_page(request, EventFilterSet, services.list_events(user=request.user),
+    return filtered_page(request, EventFilterSet, services.list_events(user=request.user),
                           "operations/activity.html")
 
 
-def _filtered_page(request, filterset_class, queryset, template):
+def filtered_page(request, filterset_class, queryset, template, **context):
+    """The filtered rows' page rendered with the filter form (and `context`); also the Backups page's."""
     # Always bound (no filters: an empty form, valid): an unbound one is never valid, and shows nothing.
     filterset = _for_people(filterset_class(request.GET, queryset=queryset))
     rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    return render(request, template, {"filterset": filterset, "page": _page(request, rows), **_filters(request)})
+    return render(request, template, {"filterset": filterset, "page": _page(request, rows), **_filters(request),
+                                      **context})

@@ -29,6 +29,20 @@ class BackupSerializer(serializers.ModelSerializer):
         return reverse("backups-api:download", args=[backup.container, backup.pk])
 
 
+class ListedBackupSerializer(BackupSerializer):
+    """A backup in the list of all of them; context["existing"] holds the names of the containers
+    that exist (read once for the whole page)."""
+
+    container_exists = serializers.SerializerMethodField(
+        help_text="false once its container is destroyed (the backup is kept: a new one can be made from it)")
+
+    class Meta(BackupSerializer.Meta):
+        fields = [*BackupSerializer.Meta.fields, "container_exists"]
+
+    def get_container_exists(self, backup) -> bool:
+        return backup.container in self.context["existing"]
+
+
 class BackupStartSerializer(RefuseUnknownFields, serializers.Serializer):
     comment = TextField(required=False, allow_blank=True, trim_whitespace=False, max_length=SNAPSHOT_COMMENT_MAX)
 

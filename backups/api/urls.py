@@ -1,7 +1,7 @@
 """Backup routes, each with and without its trailing slash (never a redirect)."""
 
 from backups.api.views import (
-    BackupDetailView, BackupDownloadView, BackupImportView, BackupListView, BackupScheduleView,
+    AllBackupsView, BackupDetailView, BackupDownloadView, BackupImportView, BackupListView, BackupScheduleView,
 )
 from lwp.api.routing import both_slashes
 
@@ -12,5 +12,6 @@ urlpatterns = [
     *both_slashes("containers/<str:name>/backups/<uuid:backup_id>", BackupDetailView, "detail"),
     *both_slashes("containers/<str:name>/backups/<uuid:backup_id>/download", BackupDownloadView, "download"),
     *both_slashes("containers/<str:name>/backup-schedule", BackupScheduleView, "schedule"),
+    *both_slashes("backups", AllBackupsView, "all"),
     *both_slashes("backups/import", BackupImportView, "import"),
 ]

@@ -10,13 +10,17 @@ from rest_framework.views import APIView
 
 from backups import services
 from backups.api import serializers as api
+from backups.models import Backup
+from backups.filtersets import BackupFilterSet
 from backups.responses import archive_response
 from backups.uploads import ArchiveUploadHandler
+from containers import services as containers
 from containers.api.views import ASYNC_PARAMETER, NAME_PARAMETER, _validated
 from lwp.api.schema import errors
 from lwp.api.views import ApiViewMixin
 from operations import jobs
 from operations.api.responses import accepted, wants_async
+from operations.api.views import Pages, _page_of
 from operations.api.serializers import OperationSerializer
 from operations.origin import api_origin
 
@@ -28,6 +32,26 @@ def restored_body(operation):
     result = jobs.outcome(operation)
     return {"status": "ok", "name": result["name"], "output": result["output"], "backup": result["backup"],
             "operation": str(operation.pk)}
+
+
+class AllBackupsView(ApiViewMixin, APIView):
+    pagination_class = Pages
+
+    @extend_schema(
+        summary="Every backup, newest first",
+        description="Of every container, also of those destroyed since (`container_exists` false): a "
+                    "backup is how a destroyed container is made again (`PUT /api/v1/containers/` with "
+                    "`backup`).",
+        parameters=[OpenApiParameter("container", OpenApiTypes.STR, description="the container's name"),
+                    OpenApiParameter("status", OpenApiTypes.STR, enum=[s.value for s in Backup.Status]),
+                    OpenApiParameter("page", OpenApiTypes.INT),
+                    OpenApiParameter("per_page", OpenApiTypes.INT)],
+        responses={200: api.ListedBackupSerializer(many=True), **errors(400, 401, 403, 404)})
+    def get(self, request):
+        backups = services.all_backups(user=request.user)
+        existing = containers.names_on_host(user=request.user)
+        return _page_of(self, request, BackupFilterSet, backups, api.ListedBackupSerializer,
+                        context={"existing": existing})
 
 
 class BackupListView(ApiViewMixin, APIView):

@@ -61,7 +61,8 @@ class IndexView(ApiViewMixin, APIView):
             "authentication": ["private_token query parameter", "private-token header",
                                "Authorization: Bearer", "session (browser, with CSRF)"],
             "links": {"containers": link("containers-api:list"), "templates": link("containers-api:templates"),
-                      "host": link("containers-api:host"), "tokens": link("tokens-api:list"),
+                      "host": link("containers-api:host"), "backups": link("backups-api:all"),
+                      "tokens": link("tokens-api:list"),
                       "operations": link("operations-api:list"), "events": link("operations-api:events"),
                       "schema": link("api-schema"), "docs": link("api-docs")},
         })

@@ -24,14 +24,14 @@ class Pages(PageNumberPagination):
     max_page_size = 500
 
 
-def _page_of(view, request, filterset_class, queryset, serializer_class):
-    """The filtered rows' requested page, as {count, next, previous, results}."""
+def _page_of(view, request, filterset_class, queryset, serializer_class, context=None):
+    """The filtered rows' requested page, as {count, next, previous, results} (serialized with `context`)."""
     filterset = filterset_class(request.query_params, queryset=queryset)
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     pages = Pages()
     page = pages.paginate_queryset(filterset.qs, request, view=view)
-    return pages.get_paginated_response(serializer_class(page, many=True).data)
+    return pages.get_paginated_response(serializer_class(page, many=True, context=context or {}).data)
 
 
 class OperationViewSet(ApiViewMixin, viewsets.ViewSet):

@@ -85,6 +85,7 @@ VIEW_FUNCTIONS = {
     "backups.views.restore": POST,
     "backups.views.delete": POST,
     "backups.views.download": NONE,
+    "backups.views.backup_list": NONE,
     "backups.views.schedule": POST,
     "backups.views.import_archive": POST,
 }
