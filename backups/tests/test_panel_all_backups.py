@@ -23,20 +23,6 @@ def page_of(client, query=""):
 
 
 @pytest.fixture
-def container(fake_container):
-    return fake_container("ab")
-
-
-@pytest.fixture
-def ready(client, users, container):
-    """A ready backup of `container`, made in the panel."""
-    client.force_login(users.dave)
-    client.post(reverse("backups:backup", args=[container]), {"comment": "before the upgrade"})
-    client.logout()
-    return Backup.objects.get(container=container)
-
-
-@pytest.fixture
 def destroyed(ready, fake_engine):
     """`ready`, its container destroyed since."""
     fake_engine.destroy(ready.container)
@@ -51,7 +37,7 @@ def test_who_may_see_the_page_and_its_nav_entry(client, users, ready):
     client.force_login(users.bob)
     page = page_of(client)
     assert f'href="{PAGE}" aria-current="page">Backups</a>' in page
-    assert str(ready.pk) in page and "before the upgrade" in page
+    assert str(ready.pk) in page and "by hand" in page
 
 
 def test_what_each_user_is_offered(client, users, ready):

@@ -21,19 +21,6 @@ def back_up(client, name, comment="by hand"):
     return client.post(reverse("backups:backup", args=[name]), {"comment": comment})
 
 
-@pytest.fixture
-def container(fake_container):
-    return fake_container("pb")
-
-
-@pytest.fixture
-def ready(client, users, container):
-    client.force_login(users.dave)
-    assert back_up(client, container).status_code == 302
-    client.logout()
-    return Backup.objects.get(container=container)
-
-
 def test_back_up_now_goes_to_its_operation(client, users, container):
     client.force_login(users.dave)
     response = back_up(client, container)
