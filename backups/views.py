@@ -41,7 +41,7 @@ def backup_list(request):
 
 
 def _posted(request, form_class):
-    """The posted form when valid; else None, its errors shown as messages on the container's page."""
+    """The posted form when valid; else None, its errors shown as messages on the page _back goes to."""
     form = form_class(request.POST)
     if form.is_valid():
         return form
