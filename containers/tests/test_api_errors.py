@@ -66,6 +66,7 @@ def test_index_tells_the_version_and_what_the_server_supports(api, users, tokens
     assert body["status"] == "ok" and body["api_version"] == "1"
     assert body["actions"] == ["start", "stop", "freeze", "unfreeze", "restart"]
     assert body["links"]["containers"].endswith("/api/v1/containers/")
+    assert body["links"]["backups"].endswith("/api/v1/backups")
 
 
 def test_templates_route_lists_what_the_host_has(api, users, tokens):
@@ -99,7 +100,7 @@ def test_schema_describes_every_route_in_its_documented_form(client, users, toke
         ("DELETE", "/api/v1/containers/{name}/backups/{backup_id}"),
         ("GET", "/api/v1/containers/{name}/backups/{backup_id}/download"),
         ("GET", "/api/v1/containers/{name}/backup-schedule"), ("PUT", "/api/v1/containers/{name}/backup-schedule"),
-        ("POST", "/api/v1/backups/import"),
+        ("GET", "/api/v1/backups"), ("POST", "/api/v1/backups/import"),
         ("GET", "/api/v1/containers/{name}/snapshots"), ("POST", "/api/v1/containers/{name}/snapshots"),
         ("POST", "/api/v1/containers/{name}/snapshots/{snapshot}"),
         ("DELETE", "/api/v1/containers/{name}/snapshots/{snapshot}"),
