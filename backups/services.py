@@ -172,7 +172,7 @@ def _backup_job(job):
     backup = Backup.objects.get(pk=job.operation.params["backup"])
     name = backup.container
     Backup.objects.filter(pk=backup.pk).update(status=Backup.Status.RUNNING, operation=job.operation)
-    job.log(f"LWP: backing up {name!r} to {final_path(backup.pk)}")
+    job.log(f"LWP: backing up {name!r} as backup {backup.pk}")
     partial = partial_path(backup.pk)
     try:
         archive = _engine().export_backup(name, str(partial), comment=backup.comment, monitor=job)

@@ -16,7 +16,7 @@ from backups.forms import BackupForm, DeleteBackupForm, ImportForm, RestoreForm,
 from backups.responses import archive_response
 from backups.uploads import ArchiveUploadHandler
 from containers import services as containers
-from containers.views import panel_view, redirect_back, report_error, run_and_report
+from containers.views import panel_view, queued, redirect_back, run_and_report
 from lwp import exceptions
 from operations.origin import panel_origin
 from operations.views import filtered_page
@@ -141,19 +141,11 @@ def import_archive(request):
 @csrf_protect
 def _import_archive(request, handler):
     form = ImportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if handler.upload is None:
+    if request.method == "POST":
+        if form.is_valid() and handler.upload is None:
             form.add_error("file", "choose an archive to upload")
-        else:
-            try:
-                operation = services.import_backup(
-                    upload=handler.upload, name=form.cleaned_data["name"], user=request.user,
-                    description=form.cleaned_data["description"], origin=panel_origin(request), wait=False)
-            except exceptions.PermissionDenied:
-                raise
-            except exceptions.LWPError as error:
-                report_error(request, error, form)
-            else:
-                return redirect("operations:detail", operation_id=operation.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "backups/import.html", {"form": form}, status=status)
+        done = queued(request, form, lambda data: services.import_backup(
+            upload=handler.upload, name=data["name"], user=request.user, description=data["description"],
+            origin=panel_origin(request), wait=False))
+        return done or render(request, "backups/import.html", {"form": form}, status=400)
+    return render(request, "backups/import.html", {"form": form})

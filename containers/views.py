@@ -265,19 +265,24 @@ def update_settings(request, name):
     return render_detail(request, name, settings_form=form, status=400)
 
 
+def queued(request, form, start):
+    """For a valid form, start(cleaned_data) queues a job: the redirect to its operation's page.
+    None when the form or the job was refused (the reason is then on the form)."""
+    if not form.is_valid():
+        return None
+    try:
+        operation = start(form.cleaned_data)
+    except exceptions.PermissionDenied:
+        raise
+    except exceptions.LWPError as error:
+        report_error(request, error, form)
+        return None
+    return redirect("operations:detail", operation_id=operation.pk)
+
+
 def start_job(request, name, form, start, **shown):
-    """For a valid form, start(cleaned_data) queues a job: on to its operation's page. Otherwise
-    the container's page again (400), with the form and its errors as `shown` says."""
-    if form.is_valid():
-        try:
-            operation = start(form.cleaned_data)
-        except exceptions.PermissionDenied:
-            raise
-        except exceptions.LWPError as error:
-            report_error(request, error, form)
-        else:
-            return redirect("operations:detail", operation_id=operation.pk)
-    return render_detail(request, name, status=400, **shown)
+    """queued(), or else the container's page again (400), with the form and its errors as `shown` says."""
+    return queued(request, form, start) or render_detail(request, name, status=400, **shown)
 
 
 @require_POST
@@ -355,20 +360,12 @@ def create(request):
     choices = services.creation_choices(user=request.user)
     form = CreateForm(request.POST or None, templates=choices.templates, arguments=choices.arguments,
                       stores=choices.stores)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            operation = services.create_container(
-                name=data["name"], template=data["template"], store=data["store"], extra_args=data["extra_args"],
-                description=data["description"], user=request.user, origin=panel_origin(request), wait=False)
-        except exceptions.PermissionDenied:
-            raise
-        except exceptions.LWPError as error:
-            report_error(request, error, form)
-        else:
-            return redirect("operations:detail", operation_id=operation.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "containers/create.html", {"form": form}, status=status)
+    if request.method == "POST":
+        done = queued(request, form, lambda data: services.create_container(
+            name=data["name"], template=data["template"], store=data["store"], extra_args=data["extra_args"],
+            description=data["description"], user=request.user, origin=panel_origin(request), wait=False))
+        return done or render(request, "containers/create.html", {"form": form}, status=400)
+    return render(request, "containers/create.html", {"form": form})
 
 
 @require_GET
