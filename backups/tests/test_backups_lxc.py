@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from backups.models import Backup, BackupSchedule
+from containers.tests.lxc_support import adhoc  # noqa: F401 - adhoc is a fixture
 from testing import playground
 from testing.api import assert_error
 
@@ -38,19 +39,9 @@ def write_marker(lxcpath, name):
     os.chmod(path, 0o640)
 
 
-@pytest.fixture
-def restored(backend):
-    """Names of containers the test restores: destroyed afterwards."""
-    names = []
-    yield names
-    for name in names:
-        if backend.exists(name):
-            backend.destroy(name, force=True)
-
-
 @pytest.mark.django_db
 def test_a_backup_restored_under_a_new_name_starts_with_the_same_files(api, client, tokens, make_container, backend,
-                                                                      lxcpath, restored):
+                                                                      lxcpath, adhoc):  # noqa: F811
     source = make_container("bk")
     write_marker(lxcpath, source)
     made = api("POST", f"/api/v1/containers/{source}/backups", token=tokens.dave, data={"comment": "e2e"})
@@ -67,7 +58,7 @@ def test_a_backup_restored_under_a_new_name_starts_with_the_same_files(api, clie
     assert int(download["Content-Length"]) == len(body)
 
     copy = playground.unique_name("bkr")
-    restored.append(copy)
+    adhoc.append(copy)
     answer = api("PUT", "/api/v1/containers/", token=tokens.erin, data={"name": copy, "backup": backup["id"]})
     assert answer.status_code == 200, answer.body
     assert file_sum(lxcpath, copy, MARKER) == file_sum(lxcpath, source, MARKER)
@@ -81,7 +72,7 @@ def test_a_backup_restored_under_a_new_name_starts_with_the_same_files(api, clie
     upload = io.BytesIO(body)
     upload.name = download["Content-Disposition"].split('filename="')[1].rstrip('"')
     imported = playground.unique_name("bki")
-    restored.append(imported)
+    adhoc.append(imported)
     response = client.post("/api/v1/backups/import", {"file": upload, "name": imported},
                            headers={"private-token": tokens.erin})
     assert response.status_code == 200, response.content
@@ -90,13 +81,13 @@ def test_a_backup_restored_under_a_new_name_starts_with_the_same_files(api, clie
 
 
 @pytest.mark.django_db
-def test_a_truncated_upload_is_400_and_leaves_nothing(client, tokens, make_container, api, backend, restored):
+def test_a_truncated_upload_is_400_and_leaves_nothing(client, tokens, make_container, api, backend, adhoc):  # noqa: F811
     source = make_container("bk")
     backup = api("POST", f"/api/v1/containers/{source}/backups", token=tokens.dave, data={}).body["backup"]
     whole = (settings.LWP_BACKUP_DIR / f"{backup['id']}.tar.zst").read_bytes()
     before = sorted(os.listdir(settings.LWP_BACKUP_DIR))
     name = playground.unique_name("bkt")
-    restored.append(name)
+    adhoc.append(name)
     upload = io.BytesIO(whole[: len(whole) // 2])
     upload.name = "cut.tar.zst"
     response = client.post("/api/v1/backups/import", {"file": upload, "name": name},
