@@ -10,7 +10,7 @@ GROUPS = {
     "viewers": ["view_container"],
     "operators": ["view_container", "change_container"],
     "administrators": ["view_container", "change_container", "add_container", "delete_container",
-                       "download_backup"],
+                       "download_backup", "console_container"],
 }
 
 # What the groups hold of the operations app's permissions (its own migration gives them):
