@@ -4,16 +4,6 @@ from django.db import migrations
 
 from containers import groups
 
-GRANTS = {"administrators": ["console_container"]}
-
-
-def grant(apps, schema_editor):
-    groups.grant(apps, "containers", GRANTS)
-
-
-def revoke(apps, schema_editor):
-    groups.revoke(apps, "containers", GRANTS)
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -26,5 +16,5 @@ class Migration(migrations.Migration):
             options={"ordering": ["name"], "permissions": [("download_backup", "Can download a container's backup"),
                                                            ("console_container", "Can open a console in a container")]},
         ),
-        migrations.RunPython(grant, revoke),
+        groups.granting("containers", {"administrators": ["console_container"]}),
     ]
