@@ -13,6 +13,11 @@ own with the terminal as its controlling one (resizes then reach it as SIGWINCH,
 group can be ended); Popen's start_new_session cannot give a controlling terminal, and a Python
 preexec_fn is unsafe in a threaded server. close_fds=True, and an environment of its own, so
 no socket, secret or setting of the server reaches it.
+
+What ends on close: on the host, the command's whole group (lxc-attach or lxc-console and what
+they forked); in the container, the shell and its foreground command, hung up with the
+container-side terminal lxc-attach held. Jobs put in the background (`cmd &`, nohup) live on,
+as after an SSH logout: busybox's ash, like bash without huponexit, does not hang them up.
 """
 
 import errno
