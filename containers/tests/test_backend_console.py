@@ -288,3 +288,15 @@ def test_an_unknown_container_has_no_console(backend):
 def test_each_mode_of_the_vocabulary_has_a_command():
     assert set(lxc_console.COMMANDS) == set(CONSOLE_MODES)
 
+
+
+def test_the_console_admits_one_tty_session_at_a_time_and_shell_sessions_beside_it(backend, running):
+    with ConsoleSession(backend.console_command(running, "tty")) as first:
+        activate(first)
+        with ConsoleSession(backend.console_command(running, "tty")) as second:
+            assert wait_until(lambda: not second.alive, 10)  # liblxc refuses a second client of tty 0
+            assert second.returncode == 1
+            assert b"Denied access to tty" in read_for(second, 0.5)
+        with ConsoleSession(backend.console_command(running, "shell")) as shell:
+            assert b"beside-42" in run(ready(shell), "echo beside-$((40+2))")
+        assert b"first-42" in run(first, "echo first-$((40+2))")
