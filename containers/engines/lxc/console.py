@@ -10,7 +10,9 @@ host; nothing of a request is in them but the container's name, already validate
 - tty: `lxc-console -t 0`, the container's /dev/console (busybox's inittab runs an `askfirst`
   root shell there: Enter activates it). `-e -1` turns off lxc-console's Ctrl+a q escape, which a
   browser terminal would otherwise send by accident (Ctrl+a begins a line in every shell): the
-  session ends when its owner closes it.
+  session ends when its owner closes it. liblxc admits one client on tty 0 at a time: a second
+  lxc-console ends at once, status 1, printing "Denied access to tty". There is no ring buffer
+  (lxc.console.buffer.size is 0): a client sees what the console prints from when it connects.
 """
 
 import shutil
