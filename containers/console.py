@@ -85,9 +85,12 @@ class ConsoleSession:
         self._await_session()
 
     def _await_session(self):
-        """Return once the command leads its own session (so close() can end its group), or ended."""
+        """Return once the command leads its own session with the terminal as its controlling one,
+        its group in the foreground (so resizes reach it and close() can end its group), or ended.
+
+        setsid makes the session before it takes the terminal: wait for the second step too."""
         deadline = time.monotonic() + SESSION_WAIT
-        while self._peek() is None and os.getsid(self.pid) != self.pid:
+        while self._peek() is None and os.tcgetpgrp(self._master) != self.pid:
             if time.monotonic() > deadline:
                 self.close()
                 raise LXCError("the console command did not start")

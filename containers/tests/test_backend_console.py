@@ -80,6 +80,17 @@ def host_processes():
     return found
 
 
+def fd_targets(pid):
+    """What the open descriptors of `pid` point to (one closed while we look is left out)."""
+    targets = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            targets.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except FileNotFoundError:
+            pass
+    return targets
+
+
 def group_members(pgid):
     return [pid for pid, fields in host_processes().items() if int(fields[2]) == pgid and fields[0] != "Z"]
 
@@ -172,10 +183,13 @@ def test_the_command_leads_its_own_session_on_the_terminal_and_holds_none_of_the
         os.set_inheritable(listener.fileno(), True)  # even an inheritable one must not reach it
         inode = os.fstat(listener.fileno()).st_ino
         with ConsoleSession(backend.console_command(running, "shell")) as session:
-            state, _ppid, pgrp, sid, tty_nr = stat_fields(session.pid)[:5]
-            targets = [os.readlink(f"/proc/{session.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{session.pid}/fd")]
-    assert int(pgrp) == int(sid) == session.pid
-    assert int(tty_nr) != 0  # the pty is its controlling terminal: resizes reach it as SIGWINCH
+            fields = stat_fields(session.pid)
+            _state, _ppid, pgrp, sid, tty_nr, foreground = fields[:6]
+            ready(session)
+            targets = fd_targets(session.pid)
+    # From the start: the pty is its controlling terminal, its group in the foreground (resizes reach it).
+    assert int(pgrp) == int(sid) == int(foreground) == session.pid, fields
+    assert int(tty_nr) != 0, fields
     assert f"socket:[{inode}]" not in targets
 
 
