@@ -4,13 +4,16 @@ Read by the migration that creates them and by the tests that rebuild them; gran
 revoke() serve the migrations that give the groups an app's permissions later.
 """
 
+import functools
+
 from django.contrib.auth.management import create_permissions
+from django.db import migrations
 
 GROUPS = {
     "viewers": ["view_container"],
     "operators": ["view_container", "change_container"],
     "administrators": ["view_container", "change_container", "add_container", "delete_container",
-                       "download_backup"],
+                       "download_backup", "console_container"],
 }
 
 # What the groups hold of the operations app's permissions (its own migration gives them):
@@ -43,3 +46,17 @@ def revoke(apps, app_label, grants):
     for group in apps.get_model("auth", "Group").objects.filter(name__in=grants):
         group.permissions.remove(*Permission.objects.filter(content_type__app_label=app_label,
                                                             codename__in=grants[group.name]))
+
+
+def granting(app_label, grants):
+    """The migration operation that runs grant() (and revoke() when migrating back)."""
+    return migrations.RunPython(functools.partial(_grant_step, app_label=app_label, grants=grants),
+                                functools.partial(_revoke_step, app_label=app_label, grants=grants))
+
+
+def _grant_step(apps, schema_editor, *, app_label, grants):
+    grant(apps, app_label, grants)
+
+
+def _revoke_step(apps, schema_editor, *, app_label, grants):
+    revoke(apps, app_label, grants)

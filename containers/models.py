@@ -21,7 +21,8 @@ class Container(models.Model):
     class Meta:
         ordering = ["name"]
         # A backup holds the container's whole filesystem: downloading one is a right of its own.
-        permissions = [("download_backup", "Can download a container's backup")]
+        permissions = [("download_backup", "Can download a container's backup"),
+                       ("console_container", "Can open a console in a container")]
 
     def __str__(self):
         return self.name

@@ -37,6 +37,18 @@ def allowed_actions(state):
     return ACTIONS_BY_STATE.get(state, _BETWEEN_STATES_ACTIONS)
 
 
+# A console into a running container: "shell", a login shell as root in it; "tty", its own console.
+CONSOLE_MODES = ("shell", "tty")
+
+
+def validate_console_mode(mode):
+    if not isinstance(mode, str) or mode not in CONSOLE_MODES:
+        shown = mode[:80] if isinstance(mode, str) else type(mode).__name__
+        message = f"{shown!r} is not a console mode; choose one of: {', '.join(CONSOLE_MODES)}"
+        raise InvalidInput(f"mode {message}", fields={"mode": message})
+    return mode
+
+
 def validate_name(name, field="name"):
     """A container name as LWP accepts it: also a valid hostname label and file name."""
     if not isinstance(name, str) or not name:

@@ -52,6 +52,7 @@ class Capabilities:
     kernel_memory: bool  # ContainerInfo.kmem_bytes can be other than None on this host
     swap_limit: bool  # ContainerSettings.swap_limit can be set on this host
     backups: bool  # export_backup(), check_backup(), restore_backup()
+    console: bool  # console_command()
 
 
 class JobMonitor(Protocol):
@@ -209,6 +210,17 @@ class ContainerEngine(Protocol):
         them only once restarted.
         """
 
+    # ----- console ----------------------------------------------------------------------
+
+    def console_command(self, name: str, mode: str) -> list[str]:
+        """The argv that opens a console into the RUNNING container `name` (capability console),
+        for containers.console.ConsoleSession to run under a pseudo-terminal on the host.
+
+        mode: one of vocabulary CONSOLE_MODES, "shell" (a login shell as root in the container,
+        in a clean environment) or "tty" (the container's own console). An unknown mode is
+        InvalidInput(fields=mode); a container not RUNNING is InvalidState.
+        """
+
     # ----- host -----------------------------------------------------------------------
 
     def host_info(self) -> HostInfo: ...
@@ -263,6 +275,12 @@ def require_action(name, state, action):
     if action not in allowed_actions(state):
         reasons = _REFUSALS[action]
         raise InvalidState(f"container {name!r} is " + reasons.get(state, reasons["*"]).format(state=state))
+
+
+def require_console_state(name, state):
+    """Only a RUNNING container has a console to open (a frozen one would not answer)."""
+    if state != "RUNNING":
+        raise InvalidState(f"container {name!r} is {state}; only a RUNNING container has a console")
 
 
 def check_choice(field, value, choices):

@@ -17,8 +17,8 @@ import time
 from containers.engines import archive
 from containers.engines import settings as settings_rules
 from containers.engines.base import (
-    OVERLAY_STORE, Capabilities, check_choice, check_snapshot_clone, require_action, require_stopped_source,
-    stop_grace,
+    OVERLAY_STORE, Capabilities, check_choice, check_snapshot_clone, require_action, require_console_state,
+    require_stopped_source, stop_grace,
 )
 from containers.engines.lxc import backup_config, backups, settings_keys, template_args
 from containers.engines.lxc.container_ops import read_settings
@@ -27,7 +27,7 @@ from containers.engines.types import (
     SettingsResult, Snapshot,
 )
 from containers.vocabulary import (
-    ACTIVE_STATES, validate_name, validate_snapshot_comment, validate_snapshot_name,
+    ACTIVE_STATES, validate_console_mode, validate_name, validate_snapshot_comment, validate_snapshot_name,
 )
 from lwp.exceptions import (
     Cancelled, ContainerBusy, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, SnapshotNotFound,
@@ -129,7 +129,8 @@ class FakeEngine:
 
     def capabilities(self):
         return Capabilities(freeze=True, overlay_clone=True, raw_config=True, template_arguments=True,
-                            kernel_memory=False, swap_limit=True, backups=True)
+                            kernel_memory=False, swap_limit=True, backups=True,
+                            console=False)
 
     def list_containers(self, *, details=False):
         with self._guard:
@@ -395,6 +396,15 @@ class FakeEngine:
             return SettingsResult(settings=wanted, changed=changed, restart_needed=restart_needed)
 
     # ----- host -----------------------------------------------------------------------
+
+    def console_command(self, name, mode):
+        """Refused as the real engine refuses, then for want of a console (capability console)."""
+        validate_name(name)
+        validate_console_mode(mode)
+        with self._guard:
+            state = self._get(name).state
+        require_console_state(name, state)
+        raise InvalidInput("the fake engine has no console", fields={"mode": "no console on this engine"})
 
     def host_checks(self):
         return [CheckGroup("Fake host", [Check("in-memory containers", OK, "always available")])]

@@ -4,16 +4,6 @@ from django.db import migrations
 
 from containers import groups
 
-GRANTS = {"administrators": ["download_backup"]}
-
-
-def grant(apps, schema_editor):
-    groups.grant(apps, "containers", GRANTS)
-
-
-def revoke(apps, schema_editor):
-    groups.revoke(apps, "containers", GRANTS)
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -25,5 +15,5 @@ class Migration(migrations.Migration):
             name="container",
             options={"ordering": ["name"], "permissions": [("download_backup", "Can download a container's backup")]},
         ),
-        migrations.RunPython(grant, revoke),
+        groups.granting("containers", {"administrators": ["download_backup"]}),
     ]

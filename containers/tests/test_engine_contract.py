@@ -535,3 +535,38 @@ def test_a_config_beyond_the_allowed_keys_is_restored_for_a_superuser_only(engin
     assert engine.check_backup(path, trusted=True)["container"] == "crafted"
     engine.restore_backup(path, name, trusted=True)
     assert engine.state(name) == "STOPPED"
+
+
+# ----- console -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["shell", "tty"])
+def test_a_console_is_an_argv_for_a_running_container_or_refused_for_want_of_the_capability(engine, running, mode):
+    if not engine.capabilities().console:
+        with pytest.raises(InvalidInput):
+            engine.console_command(running, mode)
+        return
+    argv = engine.console_command(running, mode)
+    assert argv and all(isinstance(arg, str) for arg in argv) and os.path.isabs(argv[0])
+    assert running in argv
+
+
+@pytest.mark.parametrize("mode", ["shell", "tty"])
+def test_a_console_of_a_stopped_or_frozen_container_is_invalid_state(engine, stopped, frozen, mode):
+    for name, state in [(stopped, "STOPPED"), (frozen, "FROZEN")]:
+        with pytest.raises(InvalidState, match=state):
+            engine.console_command(name, mode)
+
+
+@pytest.mark.parametrize("mode", ["bash", "", "SHELL", "shell\n", None, ["shell"]])
+def test_an_unknown_console_mode_is_invalid_input_naming_mode(engine, running, mode):
+    with pytest.raises(InvalidInput) as refusal:
+        engine.console_command(running, mode)
+    assert "mode" in refusal.value.fields
+
+
+def test_a_console_of_a_name_outside_the_rule_or_unknown_is_refused(engine):
+    with pytest.raises(InvalidName):
+        engine.console_command("x;reboot", "shell")
+    with pytest.raises(ContainerNotFound):
+        engine.console_command("contract-nobody", "shell")

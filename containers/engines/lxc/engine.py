@@ -16,10 +16,10 @@ import tempfile
 from containers.engines import archive
 from containers.engines import settings as settings_rules
 from containers.engines.base import (
-    OVERLAY_STORE, Capabilities, check_choice, check_snapshot_clone, require_action, require_stopped_source,
-    stop_grace,
+    OVERLAY_STORE, Capabilities, check_choice, check_snapshot_clone, require_action, require_console_state,
+    require_stopped_source, stop_grace,
 )
-from containers.engines.lxc import backups, host, host_checks, settings_keys, template_args
+from containers.engines.lxc import backups, console, host, host_checks, settings_keys, template_args
 from containers.engines.lxc.container_ops import (
     FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
     read_settings, require_snapshot, snapshots_of, start_container, stop_container, take_snapshot, telling_line,
@@ -29,7 +29,7 @@ from containers.engines.lxc.deadline import run_with_deadline
 from containers.engines.lxc.locks import ContainerLocks
 from containers.engines.types import ContainerSummary, CreateResult, HostInfo, SettingsResult
 from containers.vocabulary import (
-    ACTIVE_STATES, BROKEN, validate_name, validate_snapshot_comment, validate_snapshot_name,
+    ACTIVE_STATES, BROKEN, validate_console_mode, validate_name, validate_snapshot_comment, validate_snapshot_name,
 )
 from lwp.exceptions import (
     BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, LXCError, LXCUnavailable,
@@ -582,13 +582,21 @@ class LXCEngine:
 
         return self._guarded(name, "settings update", update, timeout=CONFIG_TIMEOUT)
 
+    # ----- console ----------------------------------------------------------------------
+
+    def console_command(self, name, mode):
+        validate_name(name)
+        validate_console_mode(mode)
+        require_console_state(name, self.state(name))
+        return console.console_command(self.lxcpath, name, mode)
+
     # ----- host -----------------------------------------------------------------------
 
     def capabilities(self):
         kmem = host.cgroup_version() == 1  # cgroup v2 accounts kernel memory within memory.current
         return Capabilities(freeze=True, overlay_clone=host.overlay_available(), raw_config=True,
                             template_arguments=True, kernel_memory=kmem,
-                            swap_limit=host.swap_accounting_available(), backups=True)
+                            swap_limit=host.swap_accounting_available(), backups=True, console=True)
 
     def host_checks(self):
         return host_checks.run_checks()
