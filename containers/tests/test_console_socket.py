@@ -318,7 +318,7 @@ def test_an_unknown_container_is_not_found(loop, users, backend):
 
 def test_a_bad_mode_or_size_is_a_bad_request(loop, users, running):
     for path in (console_path(running, "bash"), console_path(running, cols=0), console_path(running, rows="x")):
-        ended, code = ended_at_once(Socket(path, user=users.erin))
+        ended, code = ended_at_once(Socket(loop, path, user=users.erin))
         assert (ended["reason"], code) == ("bad_request", 4400), path
     assert not ConsoleRecord.objects.exists()
 
