@@ -147,6 +147,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             self._end_soon("error", "the console could not start")
 
     async def _start(self):
+        self.started = time.monotonic()
         cols, rows = initial_size(self.params)
         argv = await database_sync_to_async(consoles.console_command)(name=self.name, mode=self.mode,
                                                                        user=self.who.user)
@@ -158,7 +159,6 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             await database_sync_to_async(consoles.end_record)(self.record, "error")
             self.record = None
             raise
-        self.started = time.monotonic()
         self.head = b""
         await database_sync_to_async(consoles.record_opened)(
             user=self.who.user, name=self.name, mode=self.mode, origin=self.who.origin)
@@ -270,8 +270,11 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
                 task.cancel()
         await asyncio.gather(*(t for t in self._tasks if t is not current), return_exceptions=True)
         if not client_gone:
-            await self._status(event="ended", reason=reason, message=message or self._ending_message(reason))
-            await self.close(code=ENDINGS[reason])
+            try:
+                await self._status(event="ended", reason=reason, message=message or self._ending_message(reason))
+                await self.close(code=ENDINGS[reason])
+            except (OSError, RuntimeError):  # the client went meanwhile: the session still ends
+                pass
         if self.session is not None:
             await asyncio.to_thread(self.session.close)
         if self.record is not None:
