@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
 CLOSE_FORBIDDEN = 4403  # closed before accept: the client sees the handshake refused (HTTP 403)
+CLOSE_NOT_FOUND = 4404  # no route: refused before accept as well (HTTP 403 to the client)
 
 
 def header(scope, name):
@@ -91,13 +92,20 @@ class SameOriginOnly:
         return await self.app(scope, receive, send)
 
 
+async def no_such_route(scope, receive, send):
+    """Any other path: refused cleanly (channels' URLRouter would raise, a server error)."""
+    await receive()  # websocket.connect
+    await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
+
+
 def websocket_routes():
     """Every WebSocket route of the panel (imported late: consumers import models)."""
-    from django.urls import path  # noqa: PLC0415
+    from django.urls import path, re_path  # noqa: PLC0415
 
     from containers.consumers import ConsoleConsumer  # noqa: PLC0415
 
-    return [path("ws/containers/<str:name>/console", ConsoleConsumer.as_asgi())]
+    return [path("ws/containers/<str:name>/console", ConsoleConsumer.as_asgi()),
+            re_path(r"", no_such_route)]
 
 
 def websocket_application():

@@ -348,3 +348,9 @@ def test_a_user_has_at_most_lwp_console_sessions_open(loop, users, running, sett
     third.event("started")
     for socket in [*open_ones, third]:
         socket.close()
+
+
+@pytest.mark.parametrize("path", ["/ws/containers/c1/console/extra", "/ws/nothing", "/ws/"])
+def test_a_socket_to_no_route_is_refused_before_accept(loop, users, path):
+    socket = Socket(loop, path, user=users.erin)
+    assert socket.open() == (False, 4404)
