@@ -187,3 +187,35 @@ def test_moved_bind_keeps_the_certificate_and_warns_that_it_does_not_name_the_ne
     assert "the certificate does not name 192.0.2.7" in moved.stderr
     assert "delete the data dir's tls/ to generate a new one" in moved.stderr
     assert "does not name" not in first.stderr
+
+
+def test_the_console_socket_is_wss_beside_https(tmp_path, lxcpath, lan_bind, make_container):
+    """Served over TLS, the ticket's socket URL is wss:// and the shell answers through it."""
+    import json  # noqa: PLC0415
+    import ssl  # noqa: PLC0415
+
+    from websockets.sync.client import connect  # noqa: PLC0415
+
+    name = make_container("tls", start=True)
+    data_dir = tmp_path / "data"
+    env = script_env(data_dir, lan_bind, lxcpath)
+    cert = data_dir / "tls" / "cert.pem"
+    with lwp_run(env, tmp_path / "lwp-run.log"):
+        issued = curl("--fail", "--cacert", str(cert), "--header", f"private-token: {api_token(env)}",
+                      "--json", '{"mode": "shell"}', f"https://{lan_bind}/api/v1/containers/{name}/console")
+        assert issued.returncode == 0, issued.stderr
+        url = json.loads(issued.stdout)["url"]
+        assert url.startswith(f"wss://{lan_bind}/ws/containers/{name}/console?")
+        context = ssl.create_default_context(cafile=str(cert))
+        with connect(url, ssl=context, open_timeout=30) as socket:
+            terminal_output_until(socket, b"# ")
+            socket.send(b"echo tls-$((40+2))\r")
+            assert b"tls-42" in terminal_output_until(socket, b"tls-42")
+
+
+def terminal_output_until(socket, wanted):
+    output = b""
+    while wanted not in output:
+        frame = socket.recv(timeout=20)
+        output += frame if isinstance(frame, bytes) else b""  # text frames are the session's status
+    return output
