@@ -108,6 +108,22 @@ def process_tree(root_pids):
     return found
 
 
+def pss_bytes(pid):
+    """The process's proportional share of its memory: shared pages (liblxc, busybox, Python)
+    divided among their users, so that a sum over processes does not count them many times."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def memory(pids):
+    return sum(rss_bytes(pid) for pid in pids), sum(pss_bytes(pid) for pid in pids)
+
+
 def cpu_seconds(pids):
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
@@ -123,12 +139,12 @@ def cpu_seconds(pids):
 def idle_sessions(port, token, server, name, count, idle_seconds):
     """RSS and CPU of the server's process tree before and while `count` shells sit idle."""
     before_pids = process_tree(server.process_ids())
-    before_rss = sum(rss_bytes(pid) for pid in before_pids)
+    before_rss, before_pss = memory(before_pids)
     sockets = [open_console(port, token, name) for _ in range(count)]
     try:
         time.sleep(2)  # let the sessions settle
         pids = process_tree(server.process_ids())
-        rss = sum(rss_bytes(pid) for pid in pids)
+        rss, pss = memory(pids)
         cpu_before = cpu_seconds(pids)
         time.sleep(idle_seconds)
         cpu_used = cpu_seconds(pids) - cpu_before
@@ -138,6 +154,8 @@ def idle_sessions(port, token, server, name, count, idle_seconds):
     return {"sessions": count, "processes_added": len(pids) - len(before_pids),
             "rss_before_mib": round(before_rss / MEBIBYTE, 1), "rss_with_sessions_mib": round(rss / MEBIBYTE, 1),
             "rss_per_session_mib": round((rss - before_rss) / count / MEBIBYTE, 2),
+            "pss_before_mib": round(before_pss / MEBIBYTE, 1), "pss_with_sessions_mib": round(pss / MEBIBYTE, 1),
+            "pss_per_session_mib": round((pss - before_pss) / count / MEBIBYTE, 2),
             "cpu_percent_while_idle": round(100 * cpu_used / idle_seconds, 2)}
 
 
