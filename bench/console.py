@@ -10,6 +10,7 @@ runs it. Not part of the test suite: it prints figures.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -39,6 +40,7 @@ def parse_args(argv=None):
     return args
 
 
+@contextlib.contextmanager
 def open_console(port, token, name):
     """A socket to a shell in `name`, past its first prompt (busybox ash drops earlier input)."""
     from websockets.sync.client import connect  # noqa: PLC0415
@@ -46,9 +48,9 @@ def open_console(port, token, name):
     status, answer, _ = request(port, "POST", f"/api/v1/containers/{name}/console", token, {"mode": "shell"})
     if status != 201:
         raise SystemExit(f"console ticket answered {status}: {answer}")
-    socket = connect(answer["url"], max_size=None, open_timeout=30)
-    read_until(socket, PROMPT)
-    return socket
+    with connect(answer["url"], max_size=None, open_timeout=30) as socket:
+        read_until(socket, PROMPT)
+        yield socket
 
 
 def read_until(socket, wanted, timeout=30):
@@ -140,17 +142,15 @@ def idle_sessions(port, token, server, name, count, idle_seconds):
     """RSS and CPU of the server's process tree before and while `count` shells sit idle."""
     before_pids = process_tree(server.process_ids())
     before_rss, before_pss = memory(before_pids)
-    sockets = [open_console(port, token, name) for _ in range(count)]
-    try:
+    with contextlib.ExitStack() as sockets:
+        for _ in range(count):
+            sockets.enter_context(open_console(port, token, name))
         time.sleep(2)  # let the sessions settle
         pids = process_tree(server.process_ids())
         rss, pss = memory(pids)
         cpu_before = cpu_seconds(pids)
         time.sleep(idle_seconds)
         cpu_used = cpu_seconds(pids) - cpu_before
-    finally:
-        for socket in sockets:
-            socket.close()
     return {"sessions": count, "processes_added": len(pids) - len(before_pids),
             "rss_before_mib": round(before_rss / MEBIBYTE, 1), "rss_with_sessions_mib": round(rss / MEBIBYTE, 1),
             "rss_per_session_mib": round((rss - before_rss) / count / MEBIBYTE, 2),
@@ -170,11 +170,8 @@ def main(argv=None):
             backend.create(name, template="busybox")
             backend.update_settings(name, {"network_link": bridge.name})  # the host may have no lxcbr0
             backend.start(name)
-            socket = open_console(server.port, auth["token"], name)
-            try:
+            with open_console(server.port, auth["token"], name) as socket:
                 results = {"keystroke_round_trip": summarize(keystroke_round_trips(socket, args.keys))}
-            finally:
-                socket.close()
             results["idle"] = idle_sessions(server.port, auth["token"], server, name, args.sessions,
                                             args.idle_seconds)
     except KeyboardInterrupt:
