@@ -9,8 +9,9 @@ htmx only enhances: each form also works as a plain POST that redirects back.
 import functools
 from collections import Counter
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+from csp.constants import NONCE
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -220,8 +221,40 @@ def render_detail(request, name, *, settings_form=None, clone_form=None, delete_
         "here": reverse("containers:detail", args=[name]),
         "running": operation_services.running_operations(user=request.user, container=name),
         "history": operation_services.container_history(user=request.user, name=name),
+        "console": console_section(request, name, info, detail.console),
     }
-    return render(request, "containers/detail.html", context, status=status)
+    response = render(request, "containers/detail.html", context, status=status)
+    if context["console"] and context["console"]["running"]:
+        response._csp_update = console_csp(request)  # noqa: SLF001 - django-csp's per-response update
+    return response
+
+
+CONSOLE_PERMISSION = "containers.console_container"
+
+
+def console_section(request, name, info, engine_has_console):
+    """The Console section: None for a user without containers.console_container (or an engine
+    without consoles), else whether the container runs and the path of its socket (lwp/ws.py)."""
+    if not engine_has_console or not request.user.has_perm(CONSOLE_PERMISSION):
+        return None
+    return {"running": bool(info) and info.state == "RUNNING",
+            "socket": f"/ws/containers/{quote(name, safe='')}/console"}
+
+
+def console_csp(request):
+    """What the console's page adds to the panel's CSP.
+
+    - connect-src: its socket, named with the page's own host. CSP 3 lets 'self' match ws: and wss:
+      on the page's host, but not every browser did; naming it costs nothing (get_host() is one of
+      ALLOWED_HOSTS).
+    - style-src-elem: xterm.js styles its DOM renderer with <style> elements it creates (theme,
+      cell size, scrollbar); static/lwp-console.js stamps this response's nonce on each.
+    - style-src-attr: xterm.js colours 24-bit text with style attributes, which no nonce covers.
+      They can load nothing (img-src and font-src stay 'self'); scripts stay the panel's own files.
+    """
+    scheme = "wss" if request.is_secure() else "ws"
+    return {"connect-src": [f"{scheme}://{request.get_host()}"],
+            "style-src-elem": ["'self'", NONCE], "style-src-attr": ["'unsafe-inline'"]}
 
 
 @require_GET
