@@ -51,6 +51,7 @@
     this.buttons.disconnect.addEventListener("click", this.disconnect.bind(this));
     this.buttons.fullscreen.addEventListener("click", this.toggleFullScreen.bind(this));
     ui.hidden = false;
+    this.section.querySelector(".console-nojs").hidden = true;
   }
 
   Console.prototype.say = function (text, state) {

@@ -37,7 +37,7 @@ def test_an_administrator_gets_a_console_for_a_running_container(client, users, 
     assert ">Connect</button>" in page
     # Shown by the script only: without JavaScript, the page says why there is no console.
     assert re.search(r'<div class="console-ui"[^>]* hidden>', page)
-    assert "<noscript><p class=\"muted\">A console needs JavaScript" in page
+    assert '<p class="muted console-nojs">A console needs JavaScript' in page
     for asset in XTERM_ASSETS:
         assert f'"{asset}"' in page, asset
     assert inline_code(page) == []
