@@ -266,9 +266,9 @@ def print_table(results, load):
 
 
 @contextlib.contextmanager
-def served_workspace():
+def served_workspace(extra_env=None):
     """A Workspace, migrated, with a private bridge and the app served as bin/lwp-run serves it
-    (gunicorn and a worker); yields (auth, backend, bridge, server). Everything goes at the end."""
+    (gunicorn and a worker), its environment plus `extra_env`; yields (auth, backend, bridge, server). Everything goes at the end."""
     workspace = Workspace()
     from testing import playground  # noqa: PLC0415
 
@@ -281,7 +281,8 @@ def served_workspace():
         backend = LXCEngine(str(workspace.lxcpath), lock_dir=settings.LWP_LOCK_DIR)
         bridge = playground.PrivateBridge(workspace.root).up()
         server = playground.LiveServer(database_url=f"sqlite:///{workspace.database}", workers=None,
-                                       settings_module="lwp.settings", log_dir=workspace.root).start()
+                                       settings_module="lwp.settings", log_dir=workspace.root,
+                                       extra_env=extra_env).start()
         yield {"token": auth_token, "cookie": cookie}, backend, bridge, server
     finally:
         if server:

@@ -39,3 +39,39 @@ class Container(models.Model):
     @property
     def clone_snapshot(self):
         return self.clone_of.partition("@")[2]
+
+
+class ConsoleTicket(models.Model):
+    """A one-time pass to a console socket for an API client (containers/consoles.py): the
+    socket's handshake carries the secret, which only its SHA-256 digest here can match.
+
+    In the database so that whichever server process gets the socket can check it; consumed by
+    a conditional delete, so exactly one connection wins it."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    container = models.CharField(max_length=64)
+    mode = models.CharField(max_length=8)
+    token = models.CharField("token description", max_length=100, blank=True)  # who asked, for the audit
+    expires = models.DateTimeField(db_index=True)
+
+
+class ConsoleRecord(models.Model):
+    """A console session as every server process sees it (the per-user limit counts the open
+    ones): open while `ended` is empty and its server beat within consoles.STALE."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    container = models.CharField(max_length=64)
+    mode = models.CharField(max_length=8)
+    client_address = models.CharField(max_length=45, blank=True)
+    server = models.CharField(max_length=300)  # hostname:pid of the server process holding it
+    started = models.DateTimeField()
+    seen = models.DateTimeField(db_index=True)  # its server's last heartbeat
+    ended = models.DateTimeField(null=True, blank=True, db_index=True)
+    reason = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["-started"]
+
+    def __str__(self):
+        return f"{self.mode} console of {self.container} ({self.user})"

@@ -161,3 +161,9 @@ class TooLarge(LWPError):
     """A request body (an uploaded archive) over its size limit."""
 
     code = "too_large"
+
+
+class TooManySessions(LWPError):
+    """The user already holds LWP_CONSOLE_SESSIONS console sessions open."""
+
+    code = "too_many_sessions"

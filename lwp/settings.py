@@ -187,6 +187,8 @@ LWP_AUDIT_DAYS = envint("LWP_AUDIT_DAYS", 365, minimum=1, maximum=100 * 365)
 LWP_STOP_TIMEOUT = envint("LWP_STOP_TIMEOUT", 30, minimum=0, maximum=MAX_STOP_TIMEOUT)
 # Seconds a console session (containers/console.py) may go without the user typing before it is ended.
 LWP_CONSOLE_IDLE = envint("LWP_CONSOLE_IDLE", 900, minimum=10, maximum=7 * 24 * 3600)
+# Console sessions one user may hold open at once, across every server process.
+LWP_CONSOLE_SESSIONS = envint("LWP_CONSOLE_SESSIONS", 4, minimum=1, maximum=1000)
 # Backups: archives of whole root filesystems, as private as the data dir (0700, files 0600).
 LWP_BACKUP_DIR = Path(envstr("LWP_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
 try:

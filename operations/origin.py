@@ -23,6 +23,14 @@ class Origin:
         return cls(source=source, address=client_address(request)[:45],
                    token=str(token)[:100] if token is not None else "")
 
+    @classmethod
+    def of_scope(cls, scope, source, token=""):
+        """A WebSocket handshake's origin (lwp/ws.py); `token`: the description of the API token
+        that asked for its ticket."""
+        from lwp.ws import client_of  # noqa: PLC0415 - channels is only needed by sockets
+
+        return cls(source=source, address=client_address(client_of(scope))[:45], token=str(token)[:100])
+
 
 CLI = Origin(source=Source.CLI)
 WORKER = Origin(source=Source.WORKER)

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from containers.vocabulary import (
-    MAX_STOP_TIMEOUT, POWER_ACTIONS, SNAPSHOT_ACTIONS, SNAPSHOT_COMMENT_MAX, validate_name,
+    CONSOLE_MODES, MAX_STOP_TIMEOUT, POWER_ACTIONS, SNAPSHOT_ACTIONS, SNAPSHOT_COMMENT_MAX, validate_name,
 )
 from lwp.api.fields import RefuseUnknownFields, TextField
 from lwp.exceptions import InvalidName
@@ -303,3 +303,19 @@ class SettingsResultSerializer(serializers.Serializer):
     restart_needed = serializers.BooleanField(help_text="true when a restart applies a change to the "
                                                         "running container")
     operation = serializers.UUIDField(required=False, help_text="after a change: the operation that recorded it")
+
+
+# ----- console ------------------------------------------------------------------------------
+
+
+class ConsoleTicketRequestSerializer(RefuseUnknownFields, serializers.Serializer):
+    mode = serializers.ChoiceField(choices=CONSOLE_MODES, default="shell",
+                                   help_text="shell: a login shell as root; tty: the container's own console")
+
+
+class ConsoleTicketSerializer(serializers.Serializer):
+    status = serializers.CharField(default="ok")
+    ticket = serializers.CharField(help_text="one connection, within 30 seconds; already in `url`")
+    url = serializers.CharField(help_text="the console socket to open (ws:// or wss://), ticket included")
+    mode = serializers.CharField()
+    expires = serializers.DateTimeField()

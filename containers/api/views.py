@@ -6,6 +6,7 @@ handler (lwp/api/exception_handler.py) turns into the JSON error shape.
 """
 
 import dataclasses
+from urllib.parse import quote, urlencode
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backups import services as backup_services
-from containers import services, snapshots
+from containers import consoles, services, snapshots
 from containers.api import serializers as api
 from containers.filtersets import STATE_CHOICES, ContainerFilterSet
 from lwp.api.exception_handler import lwp_error_response
@@ -256,6 +257,34 @@ class SnapshotView(ApiViewMixin, APIView):
         operation = snapshots.delete_snapshot(name=name, snapshot=snapshot, user=request.user,
                                               origin=api_origin(request))
         return Response({"status": "ok", "operation": str(operation.pk)})
+
+
+class ConsoleTicketView(ApiViewMixin, APIView):
+    @extend_schema(
+        summary="A one-time ticket to a running container's console socket",
+        operation_id="containers_console_ticket",
+        description="For scripts: open the WebSocket at `url` (ticket included) within 30 seconds, "
+                    "once, with no cookie; the wire (binary frames for the terminal's bytes, JSON "
+                    "text frames to resize and for status) is in README \"Console\". Needs "
+                    "`containers.console_container`. An unknown container is a 404, one not "
+                    "running a 409.",
+        parameters=[NAME_PARAMETER], request=api.ConsoleTicketRequestSerializer,
+        responses={201: api.ConsoleTicketSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, name):
+        params = _validated(api.ConsoleTicketRequestSerializer, request.data)
+        ticket = consoles.issue_ticket(name=name, mode=params["mode"], user=request.user,
+                                       origin=api_origin(request))
+        body = {"status": "ok", "ticket": ticket.secret, "url": _console_url(request, ticket),
+                "mode": ticket.mode, "expires": ticket.expires}
+        return Response(api.ConsoleTicketSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+def _console_url(request, ticket):
+    """The socket's URL on the host the client asked, wss:// when it came over HTTPS."""
+    scheme = "wss" if request.is_secure() else "ws"
+    query = urlencode({"mode": ticket.mode, "ticket": ticket.secret})
+    return f"{scheme}://{request.get_host()}/ws/containers/{quote(ticket.name, safe='')}/console?{query}"
 
 
 class HostSerializer(serializers.Serializer):
