@@ -4,15 +4,13 @@ import os
 
 from django.http import FileResponse
 
-from lwp.keepalive import KeepaliveReader
-
 BLOCK = 1 << 20  # read and sent in 1 MiB steps, never whole
 
 
 def archive_response(archive, backup):
     """Streams `archive` (an open file) with its length, a safe file name and its SHA-256."""
     size = os.fstat(archive.fileno()).st_size
-    response = FileResponse(KeepaliveReader(archive), as_attachment=True,
+    response = FileResponse(archive, as_attachment=True,
                             filename=backup.download_name, content_type="application/zstd")
     response.block_size = BLOCK
     response["Content-Length"] = str(size)

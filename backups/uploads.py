@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
 from lwp.exceptions import TooLarge
-from lwp import keepalive
 
 FIELD = "file"
 # What a multipart body adds around the archive (boundaries, headers, the name field).
@@ -66,7 +65,6 @@ class ArchiveUploadHandler(FileUploadHandler):
             raise too_large()
         self._hash.update(raw_data)
         self._file.write(raw_data)
-        keepalive.touch()
         return None
 
     def file_complete(self, file_size):

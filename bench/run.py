@@ -149,7 +149,7 @@ def rss_bytes(pid):
 
 
 def fetch(port, path, headers):
-    """One GET on a fresh connection (gunicorn's sync workers close after each answer)."""
+    """One GET on a fresh connection (as the sync workers' clients did: figures stay comparable)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         started = time.perf_counter()

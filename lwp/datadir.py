@@ -2,7 +2,7 @@
 
 It holds the database (live session keys), the generated secrets and the TLS key, so no
 other local account may read any of it. New files get these modes from the process umask
-(set by every entry point: manage.py, lwp/wsgi.py, lwp/gunicorn_conf.py); make_private()
+(set by every entry point: manage.py, lwp/asgi.py, lwp/gunicorn_conf.py); make_private()
 fixes what an older install left readable (a 0755 dir, a 0644 SQLite file).
 No Django import: settings.py calls this before Django is configured.
 """

@@ -7,7 +7,7 @@ from gunicorn.glogging import Logger
 
 from lwp import tls
 from lwp.datadir import PRIVATE_UMASK, use_private_umask
-from lwp.log_redaction import RedactTokens, redact, safe_path
+from lwp.log_redaction import RedactTokens
 
 # Master and workers create files 0600 (the SQLite -wal/-shm, sessions): set before the settings
 # make the data dir. gunicorn's own `umask` covers only its files (worker heartbeats, sockets).
@@ -15,12 +15,13 @@ use_private_umask()
 umask = PRIVATE_UMASK
 
 bind = os.environ.get("LWP_BIND", "127.0.0.1:5000")
-# Sync workers: each request has the process to itself, which the forked liblxc calls
-# rely on; several workers serve the dashboard's polling while one runs a long create.
+# Each worker serves many requests at once (uvicorn: HTTP on threads, WebSockets on its event
+# loop; lwp/asgi.py); several workers spread them over the CPUs.
 workers = int(os.environ.get("LWP_WORKERS", min(8, 2 * (os.cpu_count() or 1) + 1)))
-worker_class = "lwp.gunicorn_worker.JsonErrorSyncWorker"  # gunicorn's sync worker, JSON errors
-# A create may run a template for up to LWP_CREATE_TIMEOUT seconds; the worker must outlive it.
-timeout = int(os.environ.get("LWP_CREATE_TIMEOUT", "900")) + 120
+worker_class = "lwp.gunicorn_worker.JsonErrorUvicornWorker"
+# The event loop tells the arbiter it is alive whatever its requests do: a worker is killed only
+# when its loop is stuck this long. A create or a backup runs on, under liblxc's own deadlines.
+timeout = 120
 graceful_timeout = 10
 accesslog = "-"
 errorlog = "-"
@@ -33,42 +34,18 @@ control_socket_disable = True
 _settings = importlib.import_module(os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lwp.settings"))
 if _settings.SERVE_HTTPS:
     _certificate = tls.server_certificate(_settings)  # bin/lwp-run's `ensuretls` already checked it
-    certfile, keyfile = str(_certificate.cert_file), str(_certificate.key_file)
-
-_ssl_contexts = {}
-
-
-def ssl_context(config, default_ssl_context_factory):
-    """One TLS context per worker: gunicorn would build one per connection (1.6 ms each, most of
-    it loading the system CA store, which a server that asks for no client certificate never uses)."""
-    pid = os.getpid()
-    if pid not in _ssl_contexts:
-        _ssl_contexts[pid] = default_ssl_context_factory()
-    return _ssl_contexts[pid]
-
-
-# The path without its query string, and no Referer: either may carry a token, in any spelling.
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
-_SECRET_HEADER_ATOMS = {"{referer}i", "{private-token}i", "{authorization}i", "{cookie}i"}
+    certfile, keyfile = str(_certificate.cert_file), str(_certificate.key_file)  # one context per worker (uvicorn)
 
 
 class RedactingLogger(Logger):
-    """Log lines never carry a token: no query string, no Referer, no revocation's path.
+    """gunicorn's own lines never carry a token (its warnings may quote a request line).
 
-    Both logs: gunicorn's own warnings quote a refused request line, query string and all.
+    The access lines are lwp/asgi.py's, made safe there.
     """
 
     def setup(self, cfg):
         super().setup(cfg)
         self.error_log.addFilter(RedactTokens())
-
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        path = safe_path(atoms.get("U") or "")
-        # Even a custom --access-logformat finds no query string, Referer or token in its atoms.
-        atoms.update(U=path, q="", f="-", r=f"{atoms.get('m')} {path} {atoms.get('H')}")
-        return {key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()
-                if key.lower() not in _SECRET_HEADER_ATOMS}
 
 
 logger_class = RedactingLogger

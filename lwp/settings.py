@@ -182,6 +182,9 @@ LWP_WORKER_WAIT = envint("LWP_WORKER_WAIT", 10, minimum=1, maximum=3600)
 # job before it is killed (the job is then undone).
 LWP_JOB_WORKERS = envint("LWP_JOB_WORKERS", 2, minimum=0, maximum=64)
 LWP_STOP_GRACE = envint("LWP_STOP_GRACE", 30, minimum=0, maximum=3600)
+# Requests one web worker serves at once, each on a thread of its own (lwp/asgi.py); beyond, a 503
+# at once. Each thread keeps a database connection: PostgreSQL needs LWP_WORKERS times this.
+LWP_WORKER_THREADS = envint("LWP_WORKER_THREADS", 10, minimum=1, maximum=256)
 # Audit events (and finished operations) older than this many days are pruned by the worker.
 LWP_AUDIT_DAYS = envint("LWP_AUDIT_DAYS", 365, minimum=1, maximum=100 * 365)
 LWP_STOP_TIMEOUT = envint("LWP_STOP_TIMEOUT", 30, minimum=0, maximum=MAX_STOP_TIMEOUT)
@@ -238,7 +241,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "lwp.urls"
-WSGI_APPLICATION = "lwp.wsgi.application"
 APPEND_SLASH = False
 
 TEMPLATES = [

@@ -162,7 +162,7 @@ def main():
         return 2
     python = sys.executable
     supervisor = Supervisor(
-        web_argv=[str(Path(python).with_name("gunicorn")), "--config", "python:lwp.gunicorn_conf", "lwp.wsgi"],
+        web_argv=[str(Path(python).with_name("gunicorn")), "--config", "python:lwp.gunicorn_conf", "lwp.asgi:application"],
         worker_argv=[python, str(BASE_DIR / "manage.py"), "lwpworker"],
         workers=settings.LWP_JOB_WORKERS, grace=settings.LWP_STOP_GRACE)
     return supervisor.run()

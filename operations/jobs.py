@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from lwp import keepalive
 from lwp.exceptions import (
     Cancelled, InternalError, Interrupted, LWPError, OperationFinished, WorkerUnavailable, error_for_code,
 )
@@ -167,7 +166,6 @@ def wait_for(operation, *, pickup_timeout=None):
         if operation.status == Status.PENDING and now >= pickup_deadline:
             _give_up_unclaimed(operation, pickup_timeout)
             continue
-        keepalive.touch()  # a web worker waiting this long is not hung (a backup may take hours)
         if operation.status == Status.RUNNING and now >= next_liveness_check:
             workers.recover_interrupted(only=[operation.pk])
             next_liveness_check = now + 2

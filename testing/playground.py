@@ -193,7 +193,7 @@ class LiveServer:
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.process = subprocess.Popen(
-            [gunicorn, "--config", "python:lwp.gunicorn_conf", "lwp.wsgi"],
+            [gunicorn, "--config", "python:lwp.gunicorn_conf", "lwp.asgi:application"],
             cwd=Path(__file__).resolve().parent.parent, env=self.env, stdout=log, stderr=log,
             start_new_session=True)
         log.close()

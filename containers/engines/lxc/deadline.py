@@ -35,6 +35,7 @@ import select
 import signal
 import struct
 import tempfile
+import threading
 import time
 
 from lwp.exceptions import Cancelled, LWPError, LXCError, LXCTimeout
@@ -219,8 +220,11 @@ def _children(pid):
         return []
 
 
-# Children of finished calls, killed but not yet reaped (per process, a handful at most).
+# Children of finished calls, killed but not yet reaped (per process, a handful at most). The
+# web worker's view threads make calls side by side: one reaps at a time, so that no pid is
+# waited for by two (the second would be a stranger's once the first reaped it).
 _dismissed = set()
+_dismissed_lock = threading.Lock()
 
 
 def _dismiss(pid):
@@ -231,15 +235,17 @@ def _dismiss(pid):
     the web process to unmap): a later call reaps it.
     """
     os.kill(pid, signal.SIGKILL)
-    _dismissed.add(pid)
+    with _dismissed_lock:
+        _dismissed.add(pid)
 
 
 def _reap_dismissed():
-    for pid in list(_dismissed):
-        with contextlib.suppress(ChildProcessError):
-            if not os.waitpid(pid, os.WNOHANG)[0]:
-                continue
-        _dismissed.discard(pid)
+    with _dismissed_lock:
+        for pid in list(_dismissed):
+            with contextlib.suppress(ChildProcessError):
+                if not os.waitpid(pid, os.WNOHANG)[0]:
+                    continue
+            _dismissed.discard(pid)
 
 
 def _stop_supervisor(pid):
