@@ -9,7 +9,7 @@ htmx only enhances: each form also works as a plain POST that redirects back.
 import functools
 from collections import Counter
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from csp.constants import NONCE
 from django.contrib import messages
@@ -21,13 +21,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from containers import services, snapshots
+from containers import consoles, services, snapshots
 from containers.filtersets import ContainerFilterSet
 from containers.forms import (
     ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, NewNameForm, RestoreSnapshotForm, SettingsForm,
     SnapshotForm, snapshot_row_form,
 )
-from lwp import exceptions
+from lwp import exceptions, ws
 from operations import services as operation_services
 from operations.origin import panel_origin
 
@@ -229,16 +229,12 @@ def render_detail(request, name, *, settings_form=None, clone_form=None, delete_
     return response
 
 
-CONSOLE_PERMISSION = "containers.console_container"
-
-
 def console_section(request, name, info, engine_has_console):
     """The Console section: None for a user without containers.console_container (or an engine
     without consoles), else whether the container runs and the path of its socket (lwp/ws.py)."""
-    if not engine_has_console or not request.user.has_perm(CONSOLE_PERMISSION):
+    if not engine_has_console or not request.user.has_perm(consoles.CONSOLE):
         return None
-    return {"running": bool(info) and info.state == "RUNNING",
-            "socket": f"/ws/containers/{quote(name, safe='')}/console"}
+    return {"running": bool(info) and info.state == "RUNNING", "socket": ws.console_path(name)}
 
 
 def console_csp(request):
@@ -252,8 +248,7 @@ def console_csp(request):
     - style-src-attr: xterm.js colours 24-bit text with style attributes, which no nonce covers.
       They can load nothing (img-src and font-src stay 'self'); scripts stay the panel's own files.
     """
-    scheme = "wss" if request.is_secure() else "ws"
-    return {"connect-src": [f"{scheme}://{request.get_host()}"],
+    return {"connect-src": [ws.socket_origin(request)],
             "style-src-elem": ["'self'", NONCE], "style-src-attr": ["'unsafe-inline'"]}
 
 

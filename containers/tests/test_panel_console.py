@@ -2,6 +2,7 @@
 browser/test_console_browser.py): who sees it, when it can connect, what the page's CSP adds,
 and the vendored xterm.js it loads."""
 
+import dataclasses
 import hashlib
 import re
 from pathlib import Path
@@ -87,8 +88,11 @@ def test_a_user_without_the_console_permission_sees_no_console(client, users, ma
     assert "style-src-elem" not in directives(response)
 
 
-def test_an_engine_without_consoles_shows_no_console(client, users, fake_container):
+def test_an_engine_without_consoles_shows_no_console(client, users, fake_container, fake_engine, monkeypatch):
     name = fake_container("confake", start=True)
+    assert 'id="console"' in page_of(client, users.erin, name).content.decode()
+    without = dataclasses.replace(fake_engine.capabilities(), console=False)
+    monkeypatch.setattr(fake_engine, "capabilities", lambda: without)
     page = page_of(client, users.erin, name).content.decode()
     assert 'id="console"' not in page and "xterm" not in page
 
