@@ -31,6 +31,10 @@
     return scheme + "//" + location.host + path + "?" + query;
   }
 
+  function sentence(text) {
+    return /[.!?]$/.test(text) ? text : text + ".";
+  }
+
   function parse(text) {
     try { return JSON.parse(text); } catch (error) { return {}; }
   }
@@ -119,7 +123,7 @@
     socket.addEventListener("close", function () {
       if (this.socket !== socket) return;  // one the user closed
       this.socket = null;
-      if (ended) this.finish(ended.message || ENDED, "ended");
+      if (ended) this.finish(ended.message ? "Session ended: " + sentence(ended.message) : ENDED, "ended");
       else if (opened) this.finish(DROPPED, "dropped");
       else this.finish(REFUSED, "refused");  // a refused handshake tells the page nothing more
     }.bind(this));
