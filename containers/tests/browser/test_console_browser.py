@@ -176,16 +176,29 @@ def wait_until(page, condition, what, timeout=10000):
     raise AssertionError(f"no {what}")
 
 
+@pytest.fixture
+def stand_in_console(browse, users, make_container):
+    """Factory: an administrator's page of a running container, whose Connect (in `mode`) opened
+    a stand-in socket. Returns the page, its Console section and the stand-in."""
+
+    def open_(mode="shell"):
+        name = make_container("bwire", start=True)
+        page = browse(users.erin)
+        stub = stand_in(page)
+        section = open_console(page, name, mode=mode)
+        wait_until(page, lambda: stub.route, "socket")
+        return SimpleNamespace(name=name, page=page, section=section, stub=stub)
+
+    return open_
+
+
 def resizes(stub):
     return [json.loads(frame)["resize"] for frame in stub.received if isinstance(frame, str)]
 
 
-def test_the_page_speaks_the_wire(browse, users, make_container, live_app):
-    name = make_container("bwire", start=True)
-    page = browse(users.erin)
-    stub = stand_in(page)
-    section = open_console(page, name, mode="tty")
-    wait_until(page, lambda: stub.route, "socket")
+def test_the_page_speaks_the_wire(stand_in_console, live_app):
+    console = stand_in_console(mode="tty")
+    name, page, section, stub = console.name, console.page, console.section, console.stub
     rows, cols = page.evaluate(SIZE)
     socket = live_app.url.replace("http://", "ws://", 1) + f"/ws/containers/{name}/console"
     assert stub.url == f"{socket}?mode=tty&cols={cols}&rows={rows}"
@@ -203,12 +216,9 @@ def test_the_page_speaks_the_wire(browse, users, make_container, live_app):
     assert resizes(stub)[-1] == page.evaluate(SIZE)[::-1]  # [cols, rows]
 
 
-def test_an_ended_event_is_shown_then_reconnect_opens_a_new_socket(browse, users, make_container):
-    name = make_container("bend", start=True)
-    page = browse(users.erin)
-    stub = stand_in(page)
-    section = open_console(page, name)
-    wait_until(page, lambda: stub.route, "socket")
+def test_an_ended_event_is_shown_then_reconnect_opens_a_new_socket(stand_in_console):
+    console = stand_in_console()
+    page, section, stub = console.page, console.section, console.stub
     first = stub.route
     first.send(json.dumps({"event": "started", "mode": "shell"}))
     first.send(json.dumps({"event": "ended", "reason": "idle", "message": "nothing was typed for 900 seconds"}))
@@ -219,24 +229,18 @@ def test_an_ended_event_is_shown_then_reconnect_opens_a_new_socket(browse, users
     expect(section.locator(".console-status")).to_have_text("Connected: shell.")
 
 
-def test_a_close_without_an_ended_event_says_the_connection_dropped(browse, users, make_container):
-    name = make_container("bdrop", start=True)
-    page = browse(users.erin)
-    stub = stand_in(page)
-    section = open_console(page, name)
-    wait_until(page, lambda: stub.route, "socket")
+def test_a_close_without_an_ended_event_says_the_connection_dropped(stand_in_console):
+    console = stand_in_console()
+    section, stub = console.section, console.stub
     expect(section.locator(".console-status")).to_have_text("Connected: shell.")
     stub.route.close(code=1011)
     expect(section.locator(".console-status")).to_have_text("The connection dropped.")
     expect(section.get_by_role("button", name="Reconnect")).to_be_visible()
 
 
-def test_disconnect_closes_the_socket_and_full_screen_fills_the_viewport(browse, users, make_container):
-    name = make_container("bfull", start=True)
-    page = browse(users.erin)
-    stub = stand_in(page)
-    section = open_console(page, name)
-    wait_until(page, lambda: stub.route, "socket")
+def test_disconnect_closes_the_socket_and_full_screen_fills_the_viewport(stand_in_console):
+    console = stand_in_console()
+    page, section, stub = console.page, console.section, console.stub
     rows, cols = page.evaluate(SIZE)
     section.get_by_role("button", name="Full screen").click()
     box = section.bounding_box()
@@ -254,3 +258,19 @@ def test_disconnect_closes_the_socket_and_full_screen_fills_the_viewport(browse,
     wait_until(page, lambda: closed, "close")
     assert closed == [1000]
     expect(section.get_by_role("button", name="Reconnect")).to_be_visible()
+
+
+def test_copy_and_paste_go_through_the_clipboard(stand_in_console):
+    console = stand_in_console()
+    page, stub = console.page, console.stub
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("navigator.clipboard.writeText('pasted-text')")
+    page.keyboard.press("Control+Shift+V")
+    wait_until(page, lambda: b"pasted-text" in b"".join(f for f in stub.received if isinstance(f, bytes)), "paste")
+
+    stub.route.send(b"copy-me\r\n")
+    wait_for_screen(page, r"^copy-me$")
+    page.evaluate("window.lwpConsole.select(0, 0, 7)")
+    page.keyboard.press("Control+Shift+C")
+    assert page.evaluate("navigator.clipboard.readText()") == "copy-me"
+    assert b"\x03" not in b"".join(f for f in stub.received if isinstance(f, bytes))  # not a Ctrl+C
