@@ -142,6 +142,9 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             await self._start()
         except LWPError as error:
             self._end_soon(REASON_BY_CODE.get(error.code, "error"), error.message)
+        except Exception:  # a bug or a database down: still end what started, and say so
+            log.exception("console of %s could not start", self.name)
+            self._end_soon("error", "the console could not start")
 
     async def _start(self):
         cols, rows = initial_size(self.params)

@@ -169,6 +169,9 @@ class LiveServer:
             self.env.pop("LWP_WORKERS", None)
         self.log_path = Path(log_dir or os.environ["LWP_TEST_RUN_DIR"]) / f"gunicorn-{self.port}.log"
         self.process = None
+        # What gunicorn runs, and from where: bench/asgi_ab.py serves an older checkout beside this one.
+        self.root = Path(__file__).resolve().parent.parent
+        self.app_argv = ["--config", "python:lwp.gunicorn_conf", "lwp.asgi:application"]
         self.job_workers = [JobWorker(self.env, self.log_path.with_name(f"worker-{self.port}-{n}.log"))
                             for n in range(job_workers)]
 
@@ -193,8 +196,7 @@ class LiveServer:
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.process = subprocess.Popen(
-            [gunicorn, "--config", "python:lwp.gunicorn_conf", "lwp.asgi:application"],
-            cwd=Path(__file__).resolve().parent.parent, env=self.env, stdout=log, stderr=log,
+            [gunicorn, *self.app_argv], cwd=self.root, env=self.env, stdout=log, stderr=log,
             start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout

@@ -158,7 +158,7 @@ class Socket:
         """Type `command`; its output up to a mark only its run prints."""
         start = len(self.output)
         self.type(command + "; echo end-$((40+2))-mark\r")
-        self.read_until(b"end-42-mark")
+        self.until(lambda: b"end-42-mark" in self.output[start:], what=f"the end of {command!r}")
         return self.output[start:]
 
     def control(self, frame):

@@ -104,6 +104,7 @@ def test_schema_describes_every_route_in_its_documented_form(client, users, toke
         ("GET", "/api/v1/containers/{name}/snapshots"), ("POST", "/api/v1/containers/{name}/snapshots"),
         ("POST", "/api/v1/containers/{name}/snapshots/{snapshot}"),
         ("DELETE", "/api/v1/containers/{name}/snapshots/{snapshot}"),
+        ("POST", "/api/v1/containers/{name}/console"),
     }
     assert set(schema["components"]["schemas"]["ActionEnum"]["enum"]) == {
         "start", "stop", "freeze", "unfreeze", "restart"}

@@ -50,6 +50,13 @@ def console_groups(name):
     return {int(processes[pid][2]) for pid in console_tools_for(name) if pid in processes}
 
 
+def shell(loop, user, name):
+    """A socket to a shell in `name`, past its first prompt."""
+    socket = Socket(loop, console_path(name), user=user)
+    assert socket.open() == (True, None)
+    return socket.ready()
+
+
 def assert_nothing_left(name, groups):
     assert wait_until(lambda: console_tools_for(name) == [], 10), console_tools_for(name)
     for group in groups:
@@ -110,9 +117,7 @@ def test_a_tty_held_outside_the_panel_is_busy_too(loop, users, running, backend)
 
 def test_closing_the_socket_leaves_no_process_behind_and_records_the_session(loop, users, running):
     since = last_event_id()
-    socket = Socket(loop, console_path(running), user=users.erin)
-    socket.open()
-    socket.ready()
+    socket = shell(loop, users.erin, running)
     socket.type("sleep 1000\r")
     time.sleep(0.5)
     groups = console_groups(running)
@@ -134,9 +139,7 @@ def test_closing_the_socket_leaves_no_process_behind_and_records_the_session(loo
 
 def test_exit_ends_the_session_with_exited_and_its_duration(loop, users, running):
     since = last_event_id()
-    socket = Socket(loop, console_path(running), user=users.erin)
-    socket.open()
-    socket.ready()
+    socket = shell(loop, users.erin, running)
     socket.type("exit\r")
     ended, code = socket.ended()
     assert (ended["reason"], code) == ("exited", 1000)
@@ -146,9 +149,7 @@ def test_exit_ends_the_session_with_exited_and_its_duration(loop, users, running
 
 
 def test_stopping_the_container_ends_its_session(loop, users, running, backend):
-    socket = Socket(loop, console_path(running), user=users.erin)
-    socket.open()
-    socket.ready()
+    socket = shell(loop, users.erin, running)
     groups = console_groups(running)
     backend.stop(running, force=True)
     ended, code = socket.ended()
@@ -161,9 +162,7 @@ def test_stopping_the_container_ends_its_session(loop, users, running, backend):
 def test_an_idle_session_ends(loop, users, running, settings, monkeypatch):
     settings.LWP_CONSOLE_IDLE = 1
     monkeypatch.setattr(consumers, "WATCH_EVERY", 0.2)
-    socket = Socket(loop, console_path(running), user=users.erin)
-    socket.open()
-    socket.ready()
+    socket = shell(loop, users.erin, running)
     groups = console_groups(running)
     ended, code = socket.ended(timeout=10)
     assert (ended["reason"], code) == ("idle", 1000)
@@ -173,9 +172,7 @@ def test_an_idle_session_ends(loop, users, running, settings, monkeypatch):
 
 def test_a_server_stopping_closes_the_session_and_says_so_in_the_audit_log(loop, users, running):
     since = last_event_id()
-    socket = Socket(loop, console_path(running), user=users.erin)
-    socket.open()
-    socket.ready()
+    socket = shell(loop, users.erin, running)
     groups = console_groups(running)
     socket.close(code=consumers.SERVER_RESTART)  # what uvicorn tells the app when it stops
     assert_nothing_left(running, groups)
@@ -184,9 +181,7 @@ def test_a_server_stopping_closes_the_session_and_says_so_in_the_audit_log(loop,
 
 
 def test_a_malformed_text_frame_ends_the_session_as_a_bad_request(loop, users, running):
-    socket = Socket(loop, console_path(running), user=users.erin)
-    socket.open()
-    socket.ready()
+    socket = shell(loop, users.erin, running)
     socket.control({"resize": [0, 24]})
     ended, code = socket.ended()
     assert (ended["reason"], code) == ("bad_request", 4400)
@@ -195,9 +190,7 @@ def test_a_malformed_text_frame_ends_the_session_as_a_bad_request(loop, users, r
 
 
 def test_text_frames_without_resize_are_ignored(loop, users, running):
-    socket = Socket(loop, console_path(running), user=users.erin)
-    socket.open()
-    socket.ready()
+    socket = shell(loop, users.erin, running)
     socket.control({"ping": 1})
     assert b"still-42" in socket.run("echo still-$((40+2))")
     socket.close()
@@ -318,7 +311,7 @@ def test_an_unknown_container_is_not_found(loop, users, backend):
 
 def test_a_bad_mode_or_size_is_a_bad_request(loop, users, running):
     for path in (console_path(running, "bash"), console_path(running, cols=0), console_path(running, rows="x")):
-        ended, code = ended_at_once(Socket(path, user=users.erin))
+        ended, code = ended_at_once(Socket(loop, path, user=users.erin))
         assert (ended["reason"], code) == ("bad_request", 4400), path
     assert not ConsoleRecord.objects.exists()
 

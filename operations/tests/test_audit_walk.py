@@ -247,6 +247,15 @@ def api_clone_from_snapshot(w, route, method):
                  operation=response.body["operation"])
 
 
+@sample(both("api/v1/containers/<str:name>/console"), "POST")
+def api_console_ticket(w, route, method):
+    name = w.container(start=True)
+    response = w.api(method, fill(route, name=name), token=w.tokens.erin, data={"mode": "shell"})
+    assert response.status_code == 201, response.body
+    w.secrets.add(response.body["ticket"])
+    assert_event(w.since, action="container.console_ticket", target=name, source="api", user="erin")
+
+
 @sample(both("api/v1/tokens"), "POST")
 def api_token_create(w, route, method):
     response = w.api(method, fill(route), token=w.tokens.bob, data={"description": "walk api"})

@@ -1,6 +1,6 @@
-"""Fork safety of the ASGI prototype (ASGI-NOTES.md): start/stop loops through its HTTP API.
+"""Fork safety of the server's view threads: start/stop loops through the HTTP API.
 
-    .venv-asgi/bin/python bench/asgi_forkloop.py --rounds 20 [--server sync|asgi] [--containers 3]
+    .venv/bin/python bench/forkloop.py --rounds 20 [--containers 3]
 
 One client per container runs start, GET detail, stop, GET list in a loop, all at once, while
 another polls the list: several liblxc calls fork from each server process at the same time.
@@ -10,8 +10,8 @@ and no liblxc worker is left behind.
 
 import argparse
 import contextlib
-import os
 import json
+import os
 import sys
 import threading
 import time
@@ -82,11 +82,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--containers", type=int, default=3)
-    parser.add_argument("--server", choices=("sync", "asgi"), default="asgi")
     args = parser.parse_args(argv)
     from testing.playground import unique_name  # noqa: PLC0415
 
-    with served_workspace(asgi=args.server == "asgi") as (auth, backend, bridge, server):
+    with served_workspace() as (auth, backend, bridge, server):
         names = [unique_name("f") for _ in range(args.containers)]
         for name in names:
             backend.create(name, template="busybox")
@@ -124,7 +123,7 @@ def main(argv=None):
         states = {name: backend.state(name) for name in names}
         time.sleep(1)  # dismissed liblxc workers are reaped by the next call: give them their exit
         tree = descendants(server.process.pid)
-        print(f"server={args.server}: {len(results)} requests in {elapsed:.1f} s, {len(bad)} not 200 {bad[:10]}, "
+        print(f"{len(results)} requests in {elapsed:.1f} s, {len(bad)} not 200 {bad[:10]}, "
               f"slowest {max(s for _, s in results):.2f} s")
         print(f"states after: {states}")
         print(f"server's process tree: {len(tree)} processes: {sorted(set(tree))}")
