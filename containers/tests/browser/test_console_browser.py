@@ -12,6 +12,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,6 +43,19 @@ def open_console(page, name, mode="shell"):
     section.get_by_label(mode).check()
     section.get_by_role("button", name="Connect").click()
     return section
+
+
+def activate(page, tries=10):
+    """Presses Enter until the container's console shows busybox's root shell (its inittab's
+    `askfirst`: "Please press Enter to activate this console."). An Enter that reaches the tty
+    before lxc-console is attached to it is lost, so one is not always enough."""
+    for _ in range(tries):
+        page.keyboard.press("Enter")
+        try:
+            return wait_for_screen(page, r"[#$] ?$", timeout=3000)
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError(f"no shell on the console: {screen(page)!r}")
 
 
 def run(page, command):
@@ -113,8 +127,7 @@ def test_the_tty_mode_is_the_container_s_own_console(browse, users, make_contain
     page = browse(users.erin)
     section = open_console(page, name, mode="tty")
     expect(section.locator(".console-status")).to_have_text("Connected: tty.")
-    page.keyboard.press("Enter")  # busybox's inittab: "Please press Enter to activate this console."
-    wait_for_screen(page, r"[#$] ?$")
+    activate(page)
     run(page, "echo tty-$((3*3)); tty")
     wait_for_screen(page, r"^tty-9$")
     wait_for_screen(page, r"^/dev/(console|tty\w*|pts/\d+)$")
