@@ -150,6 +150,7 @@ def main(argv=None):
                 auth, backend, bridge, server):
             name = unique_name("con")
             backend.create(name, template="busybox")
+            backend.update_settings(name, {"network_link": bridge.name})  # the host may have no lxcbr0
             backend.start(name)
             socket = open_console(server.port, auth["token"], name)
             try:

@@ -53,7 +53,7 @@ ENDINGS = {
 REASON_BY_CODE = {"invalid": "bad_request", "invalid_name": "bad_request", "not_found": "not_found",
                   "invalid_state": "not_running", "busy": "busy", "too_many_sessions": "too_many_sessions"}
 SERVER_RESTART = 1012  # the close code uvicorn gives its sockets when the server stops
-WATCH_EVERY = 5.0  # seconds between checks of idleness and of the container's state
+WATCH_EVERY = 5.0  # seconds between checks of idleness
 INPUT_WAIT = 10.0  # seconds typed bytes may wait for room in the terminal before the rest is dropped
 BUSY_MARK = b"Denied access to tty"  # what lxc-console prints when tty 0 has a client already
 HEAD_BYTES = 4096  # how much of a tty session's first output is kept to look for BUSY_MARK
@@ -147,6 +147,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             self._end_soon("error", "the console could not start")
 
     async def _start(self):
+        self.started = time.monotonic()
         cols, rows = initial_size(self.params)
         argv = await database_sync_to_async(consoles.console_command)(name=self.name, mode=self.mode,
                                                                        user=self.who.user)
@@ -158,7 +159,6 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             await database_sync_to_async(consoles.end_record)(self.record, "error")
             self.record = None
             raise
-        self.started = time.monotonic()
         self.head = b""
         await database_sync_to_async(consoles.record_opened)(
             user=self.who.user, name=self.name, mode=self.mode, origin=self.who.origin)
@@ -204,19 +204,21 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
         return "exited" if running else "container_stopped"
 
     async def _watch(self):
-        """Ends the session when idle too long or when its container stopped (its command usually
-        ends by itself then; this is the fallback), and keeps its record alive."""
-        last_beat = time.monotonic()
+        """Ends the session when idle too long or when its container stopped, and keeps its
+        record alive. The command itself ends when the container stops (the pump then says so):
+        the state is checked only with the heartbeat, as a fallback, since each check costs a
+        liblxc call (a fork of the server)."""
+        last_check = time.monotonic()
         while True:
             idle_left = settings.LWP_CONSOLE_IDLE - self.session.idle_for()
             if idle_left <= 0:
                 return self._end_soon("idle")
             await asyncio.sleep(min(WATCH_EVERY, idle_left))
-            if not await database_sync_to_async(consoles.container_running)(self.name):
-                return self._end_soon("container_stopped")
-            if time.monotonic() - last_beat >= consoles.HEARTBEAT.total_seconds():
+            if time.monotonic() - last_check >= consoles.HEARTBEAT.total_seconds():
+                if not await database_sync_to_async(consoles.container_running)(self.name):
+                    return self._end_soon("container_stopped")
                 await database_sync_to_async(consoles.beat)(self.record)
-                last_beat = time.monotonic()
+                last_check = time.monotonic()
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.session is None or self._ending is not None:
@@ -268,8 +270,11 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
                 task.cancel()
         await asyncio.gather(*(t for t in self._tasks if t is not current), return_exceptions=True)
         if not client_gone:
-            await self._status(event="ended", reason=reason, message=message or self._ending_message(reason))
-            await self.close(code=ENDINGS[reason])
+            try:
+                await self._status(event="ended", reason=reason, message=message or self._ending_message(reason))
+                await self.close(code=ENDINGS[reason])
+            except (OSError, RuntimeError):  # the client went meanwhile: the session still ends
+                pass
         if self.session is not None:
             await asyncio.to_thread(self.session.close)
         if self.record is not None:

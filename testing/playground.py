@@ -204,7 +204,9 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.log_path.read_text()[-2000:]}")
             try:
-                urllib.request.urlopen(self.url + "/login/", timeout=2)
+                # One probe, waited for: a slow first answer (a loaded host) is not left running
+                # beside the tests' requests (LWP_WORKER_THREADS counts it).
+                urllib.request.urlopen(self.url + "/login/", timeout=timeout)
                 return self
             except urllib.error.HTTPError:  # any HTTP answer means it is serving
                 return self

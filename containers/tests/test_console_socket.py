@@ -159,6 +159,23 @@ def test_stopping_the_container_ends_its_session(loop, users, running, backend):
     assert_nothing_left(running, groups)
 
 
+def test_the_heartbeat_ends_a_session_whose_container_is_seen_stopped_while_its_command_lingers(
+        loop, users, running, monkeypatch):
+    monkeypatch.setattr(consumers, "WATCH_EVERY", 0.1)
+    monkeypatch.setattr(consoles, "HEARTBEAT", timedelta(seconds=0.3))
+    socket = shell(loop, users.erin, running)
+    record = ConsoleRecord.objects.get(container=running)
+    time.sleep(1)
+    record.refresh_from_db()
+    assert record.seen > record.started  # the heartbeat keeps the record open
+    groups = console_groups(running)
+    monkeypatch.setattr(consoles, "container_running", lambda name: False)  # the fallback's view
+    ended, code = socket.ended()
+    assert (ended["reason"], code) == ("container_stopped", 1000)
+    socket.close()
+    assert_nothing_left(running, groups)
+
+
 def test_an_idle_session_ends(loop, users, running, settings, monkeypatch):
     settings.LWP_CONSOLE_IDLE = 1
     monkeypatch.setattr(consumers, "WATCH_EVERY", 0.2)

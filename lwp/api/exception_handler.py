@@ -44,6 +44,7 @@ STATUS_BY_CODE = {
     "interrupted": status.HTTP_503_SERVICE_UNAVAILABLE,
     "worker_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
     "internal_error": status.HTTP_500_INTERNAL_SERVER_ERROR,
+    "too_many_sessions": status.HTTP_429_TOO_MANY_REQUESTS,  # the console socket's (4429); no route raises it
 }
 
 

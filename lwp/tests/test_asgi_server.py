@@ -8,7 +8,6 @@ line has today's format.
 
 import asyncio
 import json
-import os
 import re
 import socket
 import time
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from containers.tests.campaign_support import assert_client_error, call, live_server, raw_request
+from containers.tests.test_backend_console import fd_targets
 from lwp.asgi import json_server_errors
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,15 +53,7 @@ def content_length(data):
 
 def server_files(server):
     """Every file the server's processes hold open."""
-    held = []
-    for pid in server.process_ids():
-        fd_dir = f"/proc/{pid}/fd"
-        for fd in os.listdir(fd_dir):
-            try:
-                held.append(os.readlink(f"{fd_dir}/{fd}"))
-            except OSError:
-                continue
-    return held
+    return [target for pid in server.process_ids() for target in fd_targets(pid)]
 
 
 def test_an_anonymous_huge_post_is_refused_at_once_and_nothing_is_spooled(tmp_path):
@@ -95,6 +87,7 @@ def waiting_request(server, token):
 
 def test_a_waiting_request_delays_no_other_on_its_worker_then_503_past_the_bound(tokens):
     with live_server(workers=1, extra_env={"LWP_WORKER_THREADS": "2"}) as server:
+        time.sleep(0.5)  # start()'s probe has its thread back
         first, rest = waiting_request(server, tokens.alice)
         try:
             time.sleep(0.5)  # the view reads the body by now

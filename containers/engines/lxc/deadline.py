@@ -6,8 +6,9 @@ nor signals can bound it. Each guarded call therefore runs in a forked worker, i
 its own session and process group, which the web process kills with everything it
 started (a template, a hook) when the deadline passes.
 
-The worker dies with the web process (PR_SET_PDEATHSIG), so a server worker killed by
-kill -9, the OOM killer or a restart leaves no call running without a deadline. A call
+The worker dies with the web process (PR_SET_PDEATHSIG, which follows the forking thread:
+the server's view threads live as long as their process, lwp/asgi.py), so a server worker
+killed by kill -9, the OOM killer or a restart leaves no call running without a deadline. A call
 that changes a container (it holds the container's lock) gets more, as it may start
 processes that would outlive the worker: it runs under a supervisor,
 
