@@ -181,7 +181,7 @@ def test_bad_tokens_in_the_header_or_query_are_refused_on_every_route(playground
         answers.append(((method, path, "bearer"),
                         call(server, method, path, headers={"Authorization": "Bearer " + "y" * 10240})))
     assert not refusals(answers)
-    # 401; or gunicorn's own JSON 400/414/431 for bytes that break HTTP or its size limits.
+    # 401; or the server's own JSON 400/414/431 for bytes that break HTTP or its size limits.
     wrong = [(what, answer.status) for what, answer in answers if answer.status not in (401, 414, 431)
              and not (answer.status == 400 and answer.json["code"] == "bad_request")]
     assert not wrong

@@ -22,7 +22,7 @@ CAMPAIGN_SECONDS = 120
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance]
 # Bad tokens as a client could send them through requests (a header must be latin-1); a 10 kB
-# one is answered by gunicorn itself (431), which test_campaign_bad_input covers.
+# one is answered by the server itself (431), which test_campaign_bad_input covers.
 BAD_TOKENS = [
     {"private-token": "0" * 32},                          # well-formed, unknown
     {"private-token": "short"},                           # breaks the token rules

@@ -2,7 +2,7 @@
 
 A token in any spelling of the query parameter (Django decodes ?priv%61te_token= and accepts
 it), double-encoded, in a Referer, in an encoded revocation path, or in a request line that
-gunicorn refuses and quotes in its own error log: none of it reaches the log in clear.
+the server refuses itself: none of it reaches the log in clear.
 """
 
 from urllib.parse import quote
@@ -36,7 +36,7 @@ def test_no_spelling_of_a_token_reaches_the_live_log(users, tokens):
     with live_server() as server:
         answers = {target: call(server, method, target, headers=headers).status
                    for method, target, headers in spellings(secret)}
-        # gunicorn refuses these request lines and quotes them in its own error log.
+        # The server refuses these request lines itself (and logs that it did).
         for line in (f"GET /api/\xff?priv%61te_token={secret} HTTP/1.1",
                      f"GET /api/v1/?private%255Ftoken={secret}&pad={'x' * 5000} HTTP/1.1",
                      f"GET /api/v1/tokens/{secret}\x01 HTTP/1.1"):
@@ -46,7 +46,7 @@ def test_no_spelling_of_a_token_reaches_the_live_log(users, tokens):
     assert not found_in(log, [secret]), [line for line in log.splitlines() if found_in(line, [secret])]
     assert '"GET /api/v1/ HTTP/1.1" 200' in log  # the requests were logged, their query left out
     assert '"DELETE /api/v1/tokens/[redacted] HTTP/1.1"' in log
-    assert "Invalid" in log  # and gunicorn's own refusals too
+    assert "Invalid" in log  # and the server's own refusals too
 
 
 @pytest.mark.parametrize("line", [
