@@ -119,6 +119,7 @@ def test_stopping_the_container_ends_the_session_with_a_message(browse, users, m
     backend.stop(name, force=True)
     expect(section.locator(".console-status")).to_have_text(f"Session ended: the container {name} stopped.",
                                                             timeout=20000)
+    expect(section).to_have_attribute("data-state", "ended")
     expect(section.get_by_role("button", name="Reconnect")).to_be_visible()
 
 
