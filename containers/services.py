@@ -106,6 +106,7 @@ class ContainerDetail:
     clone_stores: list
     snapshots: list | None = None
     problems: list = field(default_factory=list)
+    console: bool = False  # the engine opens consoles (capability console)
 
 
 def get_container_detail(*, name, user, with_settings=True):
@@ -125,7 +126,8 @@ def get_container_detail(*, name, user, with_settings=True):
     config = _read_or_note(lambda: engine.raw_config(name), problems)
     snapshots = _read_or_note(lambda: engine.snapshots(name), problems)
     return ContainerDetail(info=info, settings=settings_now, config=config, metadata=metadata,
-                           clone_stores=engine.clone_stores(), snapshots=snapshots, problems=problems)
+                           clone_stores=engine.clone_stores(), snapshots=snapshots, problems=problems,
+                           console=engine.capabilities().console)
 
 
 def _read_or_note(read, problems):

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from csp.constants import NONCE
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,13 +21,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from containers import services, snapshots
+from containers import consoles, services, snapshots
 from containers.filtersets import ContainerFilterSet
 from containers.forms import (
     ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, NewNameForm, RestoreSnapshotForm, SettingsForm,
     SnapshotForm, snapshot_row_form,
 )
-from lwp import exceptions
+from lwp import exceptions, ws
 from operations import services as operation_services
 from operations.origin import panel_origin
 
@@ -220,8 +221,35 @@ def render_detail(request, name, *, settings_form=None, clone_form=None, delete_
         "here": reverse("containers:detail", args=[name]),
         "running": operation_services.running_operations(user=request.user, container=name),
         "history": operation_services.container_history(user=request.user, name=name),
+        "console": console_section(request, name, info, detail.console),
     }
-    return render(request, "containers/detail.html", context, status=status)
+    response = render(request, "containers/detail.html", context, status=status)
+    if context["console"] and context["console"]["running"]:
+        response._csp_update = console_csp(request)  # noqa: SLF001 - django-csp's per-response update
+    return response
+
+
+def console_section(request, name, info, engine_has_console):
+    """The Console section: None for a user without containers.console_container (or an engine
+    without consoles), else whether the container runs and the path of its socket (lwp/ws.py)."""
+    if not engine_has_console or not request.user.has_perm(consoles.CONSOLE):
+        return None
+    return {"running": bool(info) and info.state == "RUNNING", "socket": ws.console_path(name)}
+
+
+def console_csp(request):
+    """What the console's page adds to the panel's CSP.
+
+    - connect-src: its socket, named with the page's own host. CSP 3 lets 'self' match ws: and wss:
+      on the page's host, but not every browser did; naming it costs nothing (get_host() is one of
+      ALLOWED_HOSTS).
+    - style-src-elem: xterm.js styles its DOM renderer with <style> elements it creates (theme,
+      cell size, scrollbar); static/lwp-console.js stamps this response's nonce on each.
+    - style-src-attr: xterm.js colours 24-bit text with style attributes, which no nonce covers.
+      They can load nothing (img-src and font-src stay 'self'); scripts stay the panel's own files.
+    """
+    return {"connect-src": [ws.socket_origin(request)],
+            "style-src-elem": ["'self'", NONCE], "style-src-attr": ["'unsafe-inline'"]}
 
 
 @require_GET

@@ -8,7 +8,7 @@ the route checks (containers/consumers.py): a handshake with neither is refused 
 """
 
 from types import SimpleNamespace
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
@@ -96,6 +96,17 @@ async def no_such_route(scope, receive, send):
     """Any other path: refused cleanly (channels' URLRouter would raise, a server error)."""
     await receive()  # websocket.connect
     await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})
+
+
+def socket_origin(request):
+    """ws://<host> or wss://<host>: where a request's page opens its sockets (get_host() is one of
+    ALLOWED_HOSTS), wss when it came over HTTPS."""
+    return f"{'wss' if request.is_secure() else 'ws'}://{request.get_host()}"
+
+
+def console_path(name):
+    """The path of container `name`'s console socket (routed below)."""
+    return f"/ws/containers/{quote(name, safe='')}/console"
 
 
 def websocket_routes():

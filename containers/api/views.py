@@ -6,7 +6,7 @@ handler (lwp/api/exception_handler.py) turns into the JSON error shape.
 """
 
 import dataclasses
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,6 +23,7 @@ from lwp.api.exception_handler import lwp_error_response
 from lwp.api.schema import errors
 from lwp.api.views import ApiViewMixin
 from lwp.exceptions import ContainerNotFound
+from lwp import ws
 from lwp.flags import parse_flag
 from operations import jobs
 from operations.api.responses import accepted, wants_async
@@ -282,9 +283,8 @@ class ConsoleTicketView(ApiViewMixin, APIView):
 
 def _console_url(request, ticket):
     """The socket's URL on the host the client asked, wss:// when it came over HTTPS."""
-    scheme = "wss" if request.is_secure() else "ws"
     query = urlencode({"mode": ticket.mode, "ticket": ticket.secret})
-    return f"{scheme}://{request.get_host()}/ws/containers/{quote(ticket.name, safe='')}/console?{query}"
+    return f"{ws.socket_origin(request)}{ws.console_path(ticket.name)}?{query}"
 
 
 class HostSerializer(serializers.Serializer):

@@ -61,3 +61,25 @@ def test_swagger_docs_render_under_the_csp(browse, users):
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("LWP API", timeout=30000)
     expect(page.locator(".opblock").first).to_be_visible()
     assert violations(page, console) == []
+
+
+def test_the_console_with_a_session_open_breaks_no_csp_rule(browse, users, make_container):
+    """xterm.js styles itself with <style> elements (they carry the page's nonce: lwp-console.js)
+    and 24-bit colours with style attributes; the socket is the page's own host."""
+    name = make_container("cspc", start=True)
+    page = browse(users.erin)
+    console = watch(page)
+    page.goto(f"/containers/{name}/")
+    section = page.locator("#console")
+    section.get_by_role("button", name="Connect").click()
+    expect(section.locator(".console-status")).to_have_text("Connected: shell.")
+    rows = section.locator(".xterm-rows")
+    expect(rows).to_contain_text("#", timeout=20000)  # the shell's prompt
+    page.keyboard.type(r"printf '\033[1;31mred\033[0m \033[38;2;1;2;3mtrue\033[0m\n'")
+    page.keyboard.press("Enter")
+    expect(rows).to_contain_text("red true")
+    assert page.evaluate("[...document.querySelectorAll('#console style')].every((s) => s.sheet !== null)")
+    assert rows.get_by_text("true", exact=True).evaluate("(span) => getComputedStyle(span).color") == "rgb(1, 2, 3)"
+    section.get_by_role("button", name="Full screen").click()
+    section.get_by_role("button", name="Leave full screen").click()
+    assert violations(page, console) == []
