@@ -11,11 +11,17 @@ import json
 import re
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
 
-from containers.tests.campaign_support import assert_client_error, call, live_server, raw_request
+from containers.tests.campaign_support import (
+    assert_client_error,
+    call,
+    live_server,
+    raw_request,
+)
 from containers.tests.test_backend_console import fd_targets
 from lwp.asgi import json_server_errors
 
@@ -138,7 +144,9 @@ def test_a_crash_before_any_answer_is_a_json_500():
     async def send(message):
         sent.append(message)
 
-    asyncio.run(json_server_errors(crashing)({"type": "http", "path": "/x"}, None, send))
+    # A thread of its own: the browser tests' Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, json_server_errors(crashing)({"type": "http", "path": "/x"}, None, send)).result()
     assert sent[0]["status"] == 500
     assert json.loads(sent[1]["body"]) == {"status": "error", "error": "Internal Server Error",
                                            "code": "server_error"}
