@@ -56,6 +56,7 @@ SERVER_RESTART = 1012  # the close code uvicorn gives its sockets when the serve
 WATCH_EVERY = 5.0  # seconds between checks of idleness
 INPUT_WAIT = 10.0  # seconds typed bytes may wait for room in the terminal before the rest is dropped
 BUSY_MARK = b"Denied access to tty"  # what lxc-console prints when tty 0 has a client already
+STOP_SETTLE = 0.3  # seconds between the two looks at the state when a session's command ended
 HEAD_BYTES = 4096  # how much of a tty session's first output is kept to look for BUSY_MARK
 
 
@@ -200,8 +201,13 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
     async def _why_it_ended(self):
         if BUSY_MARK in self.head:
             return "busy"
-        running = await database_sync_to_async(consoles.container_running)(self.name)
-        return "exited" if running else "container_stopped"
+        # A stopping container's processes die before liblxc reports it stopped: look twice.
+        for look in range(2):
+            if not await database_sync_to_async(consoles.container_running)(self.name):
+                return "container_stopped"
+            if look == 0:
+                await asyncio.sleep(STOP_SETTLE)
+        return "exited"
 
     async def _watch(self):
         """Ends the session when idle too long or when its container stopped, and keeps its
