@@ -10,7 +10,6 @@ at the end; the app runs as bin/lwp-run runs it. Not part of the test suite: it 
 """
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -21,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.operations import request  # noqa: E402
-from bench.run import served_workspace, summarize  # noqa: E402
+from bench.run import report, served_workspace, summarize  # noqa: E402
 
 MEGABYTE = 1024 * 1024
 
@@ -146,10 +145,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("interrupted; cleaning up", file=sys.stderr)
         return 130
-    for key, value in results.items():
-        print(f"{key:28} {value}")
-    if args.json_path:
-        Path(args.json_path).write_text(json.dumps(results, indent=2) + "\n")
+    report(results, args.json_path, width=28)
     return 0
 
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.operations import request  # noqa: E402
-from bench.run import rss_bytes, served_workspace, summarize  # noqa: E402
+from bench.run import report, rss_bytes, served_workspace, summarize  # noqa: E402
 
 PROMPT = b"# "
 CLEAR_LINE = b"\x15"  # Ctrl-U: the shell's line editor drops what was typed
@@ -177,10 +177,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("interrupted; cleaning up", file=sys.stderr)
         return 130
-    for key, value in results.items():
-        print(f"{key:22} {value}")
-    if args.json_path:
-        Path(args.json_path).write_text(json.dumps(results, indent=2) + "\n")
+    report(results, args.json_path, width=22)
     return 0
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import served_workspace, summarize  # noqa: E402
+from bench.run import report, served_workspace, summarize  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -152,10 +152,7 @@ def measure(args, token, backend, bridge, server):
         "accepted_to_first_log_line": summarize(first_line),
         **{f"api_{action}": summarize(seconds) for action, seconds in actions.items()},
     }
-    for key, value in results.items():
-        print(f"{key:32} {value}")
-    if args.json_path:
-        Path(args.json_path).write_text(json.dumps(results, indent=2) + "\n")
+    report(results, args.json_path, width=32)
 
 if __name__ == "__main__":
     sys.exit(main())
