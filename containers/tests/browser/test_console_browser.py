@@ -94,6 +94,30 @@ def test_stty_size_in_the_container_follows_the_resized_page(browse, users, make
     wait_for_screen(page, rf"^{after[0]} {after[1]}$")
 
 
+def test_full_screen_programs_draw_and_take_keys(browse, users, make_container):
+    """vi edits a file (its screen of `~` lines, insert mode, Escape, :wq), then top draws its table
+    and leaves on `q`: cursor addressing and the alternate screen work through the terminal."""
+    name = make_container("bvi", start=True)
+    page = browse(users.erin)
+    open_console(page, name)
+    wait_for_screen(page, r"[#$] ?$")
+    run(page, "vi /tmp/from-the-browser")
+    wait_for_screen(page, r"^~\s*$")
+    page.keyboard.type("iwritten in vi")
+    wait_for_screen(page, r"^I /tmp/from-the-browser")  # busybox vi's status line: insert mode
+    page.keyboard.press("Escape")
+    # Back in command mode before the next key: an Escape closely followed by ':' reads as Alt-:.
+    wait_for_screen(page, r"^- /tmp/from-the-browser \[Modified\]")
+    run(page, ":wq")
+    run(page, "clear; cat /tmp/from-the-browser")
+    wait_for_screen(page, r"^written in vi$")
+    run(page, "top")
+    wait_for_screen(page, r"^\s*PID\s+PPID\s+USER")
+    page.keyboard.press("q")
+    run(page, "clear; echo top-left")
+    wait_for_screen(page, r"^top-left$")
+
+
 def test_exit_ends_the_session_with_its_message_and_reconnect_opens_a_new_shell(browse, users, make_container):
     name = make_container("bexit", start=True)
     page = browse(users.erin)
