@@ -4,8 +4,9 @@ from django.contrib import admin, messages
 from django.db.models import BooleanField, Case, Value, When
 
 from containers import services
-from containers.models import Container
+from containers.models import ConsoleRecord, Container
 from lwp.exceptions import LWPError
+from operations.admin import ReadOnlyAdmin
 from operations.origin import admin_origin
 
 
@@ -80,3 +81,14 @@ class ContainerAdmin(admin.ModelAdmin):
         kept = len(names) - len(forgotten)
         self.message_user(request, f"Forgot {len(forgotten)} orphaned rows"
                           + (f"; kept {kept} whose container exists" if kept else ""), messages.SUCCESS)
+
+
+@admin.register(ConsoleRecord)
+class ConsoleRecordAdmin(ReadOnlyAdmin):
+    """Console sessions, open and of the last day: who holds a root shell where, seen when. To
+    end one, stop it from its server (the audit log keeps every session's history)."""
+
+    list_display = ["started", "user", "container", "mode", "client_address", "seen", "ended", "reason", "server"]
+    list_select_related = ["user"]
+    list_filter = [("ended", admin.EmptyFieldListFilter), "mode"]
+    search_fields = ["container", "user__username", "client_address"]

@@ -1,8 +1,12 @@
-"""Container metadata in the admin: history nobody rewrites, and rows whose container is gone."""
+"""Container metadata in the admin: history nobody rewrites, rows whose container is gone, and
+console sessions (read only)."""
+
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from containers.models import Container
+from containers.models import ConsoleRecord, Container
 from testing import playground
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +59,16 @@ def test_forget_orphans_needs_delete_permission(client, users):
     client.force_login(users.dave)
     client.post(CHANGELIST, {"action": "forget_orphans", "_selected_action": [orphan.pk]})
     assert Container.objects.filter(pk=orphan.pk).exists()
+
+
+def test_console_sessions_are_listed_read_only(client, users):
+    now = timezone.now()
+    record = ConsoleRecord.objects.create(user=users.erin, container="web1", mode="shell", client_address="192.0.2.7",
+                                          server="host:1", started=now - timedelta(minutes=3), seen=now)
+    client.force_login(users.alice)
+    listing = client.get("/admin/containers/consolerecord/", {"ended__isnull": "True"})
+    assert [row.pk for row in listing.context["cl"].result_list] == [record.pk]
+    assert "192.0.2.7" in listing.content.decode()
+    assert client.get("/admin/containers/consolerecord/add/").status_code == 403
+    client.post(f"/admin/containers/consolerecord/{record.pk}/delete/", {"post": "yes"})
+    assert ConsoleRecord.objects.filter(pk=record.pk).exists()
