@@ -39,7 +39,7 @@ def ready(session):
 def activate(session):
     """A tty session once the container's console shows busybox's root shell: Enter activates its
     `askfirst` console; typed before lxc-console is connected, an Enter is lost, so type it again."""
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30  # a loaded host: once 15 s did not see the shell
     seen = b""
     while b"# " not in seen:
         assert time.monotonic() < deadline, f"no shell on the console; it showed {seen[-2000:]!r}"
