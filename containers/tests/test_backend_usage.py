@@ -20,18 +20,8 @@ _RAW = ("CPU use", "BlkIO use", "Memory use", "KMem use", "RX bytes", "TX bytes"
 
 
 def raw_lxc_info(lxcpath, name):
-    fields = lxc_info_args(lxcpath, name, "-S", "-H")
+    fields = lxc_info(lxcpath, name, "-S", "-H")
     return {label: int(values[0]) for label, values in fields.items() if label in _RAW}
-
-
-def lxc_info_args(lxcpath, name, *args):
-    out = subprocess.run(["lxc-info", "-P", lxcpath, "-n", name, *args], capture_output=True, text=True,
-                         timeout=30, check=True).stdout
-    fields = {}
-    for line in out.splitlines():
-        label, _, value = line.partition(":")
-        fields.setdefault(label.strip(), []).append(value.strip())
-    return fields
 
 
 def frozen_pair(backend, name, attempts=3):

@@ -244,7 +244,8 @@ class LXCEngine:
                                        timeout=READ_TIMEOUT, lock=False)
             if len(self._interfaces) >= _INTERFACES_KEPT:
                 self._interfaces.clear()
-            self._interfaces[key] = interfaces
+            if interfaces:  # none: it is stopping, or its monitor did not say; ask again next time
+                self._interfaces[key] = interfaces
         return list(interfaces)
 
     def usage(self, names=None):
