@@ -195,3 +195,12 @@ def test_host_usage_agrees_with_proc_and_statvfs(backend):
     time.sleep(0.2)
     later = backend.host_usage()
     assert later.cpu_total_ns > usage.cpu_total_ns and later.cpu_busy_ns >= usage.cpu_busy_ns
+
+
+def test_a_container_is_found_only_from_its_own_lxcpath(backend, make_container, tmp_path):
+    name = make_container(start=True)
+    version = backend_version()
+    assert live.find(backend.lxcpath + "/", name, version).pid == live.find(backend.lxcpath, name, version).pid
+    assert live.find(str(tmp_path), name, version) is None
+    elsewhere = engine_module.LXCEngine(str(tmp_path), lock_dir=str(tmp_path / "locks"))
+    assert elsewhere.usage([name]) == {} and name not in elsewhere.usage()

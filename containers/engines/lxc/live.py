@@ -22,6 +22,7 @@ from containers.engines.lxc.host import read_kernel_file as _read
 from containers.vocabulary import validate_name
 
 _PAYLOAD_PREFIX = "lxc.payload."
+_MONITOR_TITLE = "[lxc monitor] "
 # The v1 hierarchies the figures come from; v2 has one (CGROUP_ROOT itself).
 _V1_CONTROLLERS = ("memory", "cpuacct", "blkio", "freezer")
 _V1_FREEZER_STATES = {"THAWED": "RUNNING", "FROZEN": "FROZEN", "FREEZING": "FREEZING"}
@@ -93,16 +94,24 @@ def find(lxcpath, name, version):
     is none to be found this way (stopped, or a cgroup layout other than LXC's default)."""
     validate_name(name)
     monitor_dir = os.path.join(_hierarchy(version, "memory"), f"lxc.monitor.{name}")
-    title = f"[lxc monitor] {lxcpath} {name}"
     for monitor in _pids((_read(os.path.join(monitor_dir, "cgroup.procs")) or "")):
-        cmdline = _read(f"/proc/{monitor}/cmdline")
-        if cmdline is None or cmdline.rstrip("\0") != title:
+        if _monitor_of(_read(f"/proc/{monitor}/cmdline")) != (os.path.normpath(lxcpath), name):
             continue
         for child in _pids(_read(f"/proc/{monitor}/task/{monitor}/children") or ""):
             found = _incarnation(name, child, version, default_layout=True)
             if found is not None:
                 return found
     return None
+
+
+def _monitor_of(cmdline):
+    """(lxcpath, name) from a monitor's title "[lxc monitor] <lxcpath> <name>" (an lxcpath may
+    hold spaces, a name cannot); None for any other process."""
+    title = (cmdline or "").rstrip("\0")
+    if not title.startswith(_MONITOR_TITLE):
+        return None
+    lxcpath, _, name = title[len(_MONITOR_TITLE):].rpartition(" ")
+    return os.path.normpath(lxcpath), name
 
 
 def _pids(text):
