@@ -110,12 +110,15 @@ def test_a_container_whose_cgroup_cannot_be_read_is_left_out_with_a_warning(back
 def test_a_container_in_another_cgroup_layout_is_found_through_liblxc(backend, make_container, monkeypatch):
     """Not LXC's default cgroup names (lxc.cgroup.dir...): the init pid comes from liblxc instead."""
     name = make_container(start=True)
-    expected = backend.usage([name])[name]
     monkeypatch.setattr(live, "find", lambda lxcpath, name, version: None)
+    before = raw_lxc_info(backend.lxcpath, name)
     usage = backend.usage([name])[name]
-    assert usage.memory_bytes > 0 and usage.cpu_ns >= expected.cpu_ns
     info = backend.info(name)  # through liblxc's guarded child, as before
-    assert info.state == "RUNNING" and info.cpu_ns >= expected.cpu_ns
+    after = raw_lxc_info(backend.lxcpath, name)
+    assert before["CPU use"] <= usage.cpu_ns <= info.cpu_ns <= after["CPU use"]
+    assert usage.memory_bytes > 0 and info.state == "RUNNING"
+    row = {row.name: row for row in backend.list_containers(details=True)}[name]  # its fallback: liblxc's pid
+    assert row.state == "RUNNING" and row.memory_bytes > 0
 
 
 def test_figures_of_a_reused_pid_are_dropped(backend, make_container):

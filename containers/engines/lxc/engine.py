@@ -53,8 +53,16 @@ SNAPSHOT_TIMEOUT = 1800
 # Asking liblxc for an init pid that live.find could not see (another cgroup layout): a monitor
 # that does not answer this fast is skipped by usage(), not waited for.
 USAGE_FALLBACK_TIMEOUT = 2
-# Interfaces of running containers remembered (see _running_interfaces): more than any host runs.
-_INTERFACES_KEPT = 4096
+# Running containers remembered (_incarnations, _interfaces): more than any host runs.
+_REMEMBERED = 4096
+
+
+def _remember(memory, key, value):
+    """memory[key] = value in a dict kept below _REMEMBERED entries (emptied when full: entries are
+    cheap to find again, and a host never runs that many containers)."""
+    if len(memory) >= _REMEMBERED:
+        memory.clear()
+    memory[key] = value
 
 
 def load_lxc():
@@ -93,6 +101,9 @@ class LXCEngine:
         # is known only to its monitor (a command socket, so a forked call) and never changes while
         # the same init runs.
         self._interfaces = {}
+        # {name: live.Incarnation}: where a running container's files are, while its init lives
+        # (saves finding its monitor again: read_counters says when the init is gone).
+        self._incarnations = {}
 
     # ----- plumbing -------------------------------------------------------------------
 
@@ -181,8 +192,7 @@ class LXCEngine:
         if not active:
             return ContainerSummary(name=name, state="STOPPED", autostart=autostart)
         # Another cgroup layout: the init pid from its monitor, in this process as the list always asked.
-        found = live.find(self.lxcpath, name, version) or live.from_pid(name, container.init_pid, version)
-        counters = live.read_counters(found) if found is not None else None
+        found, counters = self._live(name, version, fallback=lambda: live.from_pid(name, container.init_pid, version))
         if counters is None:  # it stopped meanwhile, or its files cannot be read: its state only
             return ContainerSummary(name=name, state=container.state, autostart=autostart)
         return ContainerSummary(name=name, state=counters.state, autostart=autostart,
@@ -214,18 +224,34 @@ class LXCEngine:
         one, or one live.py cannot find, is read through liblxc in a guarded child."""
         validate_name(name)
         version = host.cgroup_version()
-        found = live.find(self.lxcpath, name, version)
-        info = self._live_info(found) if found is not None else None
-        if info is not None:
-            return info
-        return self._guarded(name, "info", lambda lxc, c: gather_info(c, version),
-                             timeout=READ_TIMEOUT, lock=False)
-
-    def _live_info(self, found):
-        interfaces = self._running_interfaces(found)
-        counters = live.read_counters(found)
+        found, counters = self._live(name, version)
         if counters is None:
-            return None
+            return self._guarded(name, "info", lambda lxc, c: gather_info(c, version),
+                                 timeout=READ_TIMEOUT, lock=False)
+        return self._live_info(found, counters, self._running_interfaces(found))
+
+    def _live(self, name, version, *, fallback=None):
+        """(live.Incarnation, live.Counters) of the running `name`, read from its files; (None, None)
+        when it is not running or cannot be read. `fallback` gives its Incarnation when live.find
+        cannot (another cgroup layout)."""
+        remembered = self._incarnations.get(name)
+        counters = live.read_counters(remembered) if remembered is not None else None
+        if counters is not None:
+            return remembered, counters
+        self._incarnations.pop(name, None)
+        found = live.find(self.lxcpath, name, version)
+        remember = found is not None  # not what a fallback found: it is asked each time
+        if found is None and fallback is not None:
+            found = fallback()
+        counters = live.read_counters(found) if found is not None else None
+        if counters is None:
+            return None, None
+        if remember:
+            _remember(self._incarnations, name, found)
+        return found, counters
+
+    @staticmethod
+    def _live_info(found, counters, interfaces):
         # As before and as lxc-info: traffic figures only for a container with a host side interface.
         network = any(interface.host_interface for interface in interfaces)
         return ContainerInfo(
@@ -242,10 +268,8 @@ class LXCEngine:
         if interfaces is None:
             interfaces = self._guarded(found.name, "interfaces", lambda lxc, c: running_interfaces(c),
                                        timeout=READ_TIMEOUT, lock=False)
-            if len(self._interfaces) >= _INTERFACES_KEPT:
-                self._interfaces.clear()
             if interfaces:  # none: it is stopping, or its monitor did not say; ask again next time
-                self._interfaces[key] = interfaces
+                _remember(self._interfaces, key, interfaces)
         return list(interfaces)
 
     def usage(self, names=None):
@@ -262,8 +286,7 @@ class LXCEngine:
         return found
 
     def _usage_of(self, name, version):
-        incarnation = live.find(self.lxcpath, name, version) or self._found_by_liblxc(name, version)
-        counters = live.read_counters(incarnation) if incarnation is not None else None
+        _, counters = self._live(name, version, fallback=lambda: self._found_by_liblxc(name, version))
         if counters is None:
             log.warning("%s: its figures cannot be read (cgroup or /proc gone or unreadable); left out", name)
             return None
