@@ -84,7 +84,7 @@ def _hierarchy(version, controller):
 def _under(root, relative):
     """root/relative when it stays under root (a kernel path has no '..'; still checked), else None."""
     parts = [part for part in relative.split("/") if part]
-    if any(part in (".", "..") or "\n" in part for part in parts):
+    if any(part in (".", "..") for part in parts):
         return None
     return os.path.join(root, *parts)
 
@@ -150,7 +150,10 @@ def _container_cgroups(identity, version):
     wanted = ("",) if version == 2 else _V1_CONTROLLERS
     found = {}
     for line in identity.splitlines():
-        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        fields = line.split(":", 2)
+        if len(fields) != 3 or not fields[2].startswith("/"):
+            continue
+        _, controllers, path = fields
         names = [""] if controllers == "" else controllers.split(",")
         for controller in names:
             if controller in wanted and controller not in found:
