@@ -4,7 +4,8 @@
 
 Creates N busybox containers in a private lxcpath (the running ones on a private
 bridge with its own dnsmasq), times LXCEngine.list_containers() in-process and
-`lxc-ls -f -P <lxcpath>` as a subprocess, prints median and p95 of the repeats,
+`lxc-ls -f -P <lxcpath>` as a subprocess, and the figures the metrics read (usage() of
+every running container, host_usage(), info() of one), prints median and p95 of the repeats,
 and removes everything at the end, also after Ctrl-C or a failure.
 """
 
@@ -106,12 +107,16 @@ def summarise(durations):
             "min_ms": round(min(durations) * 1000, 2), "runs": len(durations)}
 
 
-def measure(backend, repeat):
+def measure(backend, repeat, running=None):
     listers = {
         "LXCEngine.list_containers()": backend.list_containers,
         "LXCEngine.list_containers(details=True)": lambda: backend.list_containers(details=True),
         "lxc-ls -f -P <lxcpath> (subprocess)": lambda: lxc_ls(backend.lxcpath),
+        "LXCEngine.usage() (every running one)": backend.usage,
+        "LXCEngine.host_usage()": backend.host_usage,
     }
+    if running:
+        listers["LXCEngine.info(<a running one>)"] = lambda: backend.info(running)
     return {label: summarise(timed(fn, repeat)) for label, fn in listers.items()}
 
 
@@ -147,7 +152,7 @@ def main(argv=None):
         names = populate(backend, bridge, args.count, args.running)
         if not wait_for_addresses(backend, names[:args.running]):
             log("  (some running containers have no address yet; measuring anyway)")
-        results = measure(backend, args.repeat)
+        results = measure(backend, args.repeat, names[0] if args.running else None)
         agree = states_agree(backend)
         if args.json:
             print(json.dumps({"count": args.count, "running": args.running, "repeat": args.repeat,

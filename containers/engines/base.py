@@ -28,7 +28,7 @@ from typing import Protocol, runtime_checkable
 
 from containers.engines.types import (
     BackupArchive, CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo,
-    SettingsResult, Snapshot,
+    HostUsage, SettingsResult, Snapshot, Usage,
 )
 from containers.vocabulary import MAX_STOP_TIMEOUT, allowed_actions, validate_name, validate_snapshot_name
 from lwp.exceptions import InvalidInput, InvalidState
@@ -93,6 +93,15 @@ class ContainerEngine(Protocol):
 
     def raw_config(self, name: str) -> str:
         """The container's configuration as stored, for read-only display (capability raw_config)."""
+
+    def usage(self, names: list[str] | None = None) -> dict[str, Usage]:
+        """Counters of the RUNNING containers among `names` (all when None), read without forking
+        where that cannot hang (cgroup files, /proc/<init pid>/net/dev): a pass over 100 running
+        containers must cost a few ms. A container that is not running, is gone, or cannot be read
+        in time is left out (logged), never an error for the others."""
+
+    def host_usage(self) -> HostUsage:
+        """The host's load, CPU counters, memory and the lxcpath's filesystem, without forking."""
 
     # ----- power actions: each returns the state reached, and raises InvalidState ------
     # ----- when the current state does not allow the action.                      ------

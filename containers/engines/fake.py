@@ -23,8 +23,8 @@ from containers.engines.base import (
 from containers.engines.lxc import backup_config, backups, settings_keys, template_args
 from containers.engines.lxc.container_ops import read_settings
 from containers.engines.types import (
-    Check, CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, NetworkInterface, OK,
-    SettingsResult, Snapshot,
+    Check, CheckGroup, ContainerInfo, ContainerSettings, ContainerSummary, CreateResult, HostInfo, HostUsage,
+    NetworkInterface, OK, SettingsResult, Snapshot, Usage,
 )
 from containers.vocabulary import (
     ACTIVE_STATES, validate_console_mode, validate_name, validate_snapshot_comment, validate_snapshot_name,
@@ -36,6 +36,11 @@ from lwp.exceptions import (
 
 # The fake's console, on the host: a fixed script given the name and mode as its arguments.
 FAKE_CONSOLE_SHELL = "/bin/sh"
+# A running fake container's figures (info() and usage() say the same).
+_CPU_NS = 1_500_000_000
+_MEMORY_BYTES = 4 << 20
+_RX_BYTES = 1024
+_TX_BYTES = 512
 
 
 @dataclasses.dataclass
@@ -148,7 +153,7 @@ class FakeEngine:
         return ContainerSummary(name=container.name, state=container.state,
                                 autostart=container.settings.autostart,
                                 ipv4=(self._ipv4(container),) if running else (),
-                                memory_bytes=4 << 20 if running else None)
+                                memory_bytes=_MEMORY_BYTES if running else None)
 
     def _ipv4(self, container):
         return f"10.0.3.{sorted(self._containers).index(container.name) % 250 + 2}"
@@ -170,9 +175,17 @@ class FakeEngine:
                 ips=[self._ipv4(container)] if running else [],
                 interfaces=[NetworkInterface(index=0, type="veth", link=link,
                                              host_interface="vethfake0" if running else "")],
-                cpu_ns=1_500_000_000 if running else None, memory_bytes=4 << 20 if running else None,
+                cpu_ns=_CPU_NS if running else None, memory_bytes=_MEMORY_BYTES if running else None,
                 kmem_bytes=None, blkio_bytes=0 if running else None,
-                rx_bytes=1024 if running else None, tx_bytes=512 if running else None, cgroup_version=2)
+                rx_bytes=_RX_BYTES if running else None, tx_bytes=_TX_BYTES if running else None, cgroup_version=2)
+
+    def usage(self, names=None):
+        """The running (and frozen) containers among `names`, with info()'s figures; others left out."""
+        with self._guard:
+            wanted = self._containers if names is None else [name for name in names if name in self._containers]
+            return {name: Usage(name=name, cpu_ns=_CPU_NS, memory_bytes=_MEMORY_BYTES, swap_bytes=0,
+                                rx_bytes=_RX_BYTES, tx_bytes=_TX_BYTES, blkio_read_bytes=0, blkio_write_bytes=0)
+                    for name in sorted(wanted) if self._containers[name].state in ACTIVE_STATES}
 
     def raw_config(self, name):
         container = self._get(name)
@@ -419,4 +432,9 @@ class FakeEngine:
                         cpus=2, load=(0.0, 0.0, 0.0), memory_total=4 << 30, memory_used=1 << 30,
                         uptime_seconds=3600, lxcpath=None, disk_total=100 << 30, disk_used=10 << 30,
                         disk_free=90 << 30)
+
+    def host_usage(self):
+        return HostUsage(load1=0.0, load5=0.0, load15=0.0, cpus=2, cpu_busy_ns=60 * 10**9, cpu_total_ns=7200 * 10**9,
+                         memory_total_bytes=4 << 30, memory_used_bytes=1 << 30, swap_total_bytes=0, swap_used_bytes=0,
+                         disk_total_bytes=100 << 30, disk_used_bytes=10 << 30)
 

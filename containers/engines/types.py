@@ -81,6 +81,41 @@ class ContainerInfo:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """A running container's counters at one moment, for the metrics sampler and /metrics (issue
+    13). Counters only grow while it runs (rates are drawn from them); None where the engine or
+    host cannot tell. Network bytes are from the container's point of view (rx = received by it)."""
+
+    name: str
+    cpu_ns: int | None
+    memory_bytes: int | None
+    swap_bytes: int | None
+    rx_bytes: int | None
+    tx_bytes: int | None
+    blkio_read_bytes: int | None
+    blkio_write_bytes: int | None
+
+
+@dataclass(frozen=True)
+class HostUsage:
+    """The host's figures at one moment: load averages, CPU time counters (all CPUs, in
+    nanoseconds: busy = not idle or iowait), memory, and the filesystem holding the lxcpath."""
+
+    load1: float
+    load5: float
+    load15: float
+    cpus: int
+    cpu_busy_ns: int
+    cpu_total_ns: int
+    memory_total_bytes: int
+    memory_used_bytes: int  # total less MemAvailable, as `free` reports "used"
+    swap_total_bytes: int
+    swap_used_bytes: int
+    disk_total_bytes: int
+    disk_used_bytes: int
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """A saved state of a container, as its engine keeps it."""
 

@@ -18,9 +18,9 @@ from testing import playground
 REPO = Path(__file__).resolve().parents[2]
 
 
-def lxc_info(lxcpath, name):
-    """`lxc-info -P lxcpath -n name` as {label: [values]} (IP and Link may repeat)."""
-    out = subprocess.run(["lxc-info", "-P", lxcpath, "-n", name], capture_output=True, text=True,
+def lxc_info(lxcpath, name, *options):
+    """`lxc-info -P lxcpath -n name [options]` as {label: [values]} (IP and Link may repeat)."""
+    out = subprocess.run(["lxc-info", "-P", lxcpath, "-n", name, *options], capture_output=True, text=True,
                          timeout=30, check=True).stdout
     fields = {}
     for line in out.splitlines():

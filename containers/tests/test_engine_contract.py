@@ -13,7 +13,7 @@ from containers.engines.base import OVERLAY_STORE, Capabilities, ContainerEngine
 from containers.engines.fake import FakeEngine
 from containers.engines.types import (
     MISSING, OK, WARNING, BackupArchive, CheckGroup, ContainerInfo, ContainerSettings, CreateResult, HostInfo,
-    SettingsResult,
+    HostUsage, SettingsResult, Usage,
 )
 from containers.tests import archive_support
 from containers.tests.archive_support import RecordingMonitor, sha256_of
@@ -195,6 +195,38 @@ def test_listing_with_details_adds_autostart_and_memory_of_running_containers(en
     details = {s.name: s for s in engine.list_containers(details=True)}
     assert details[stopped].autostart is True and details[stopped].memory_bytes is None
     assert details[running].state == "RUNNING" and details[running].memory_bytes > 0
+
+
+def test_usage_has_the_counters_of_running_and_frozen_containers_only(engine, running, frozen, stopped):
+    everything = engine.usage()
+    assert {running, frozen} <= set(everything) and stopped not in everything
+    asked = engine.usage([running, frozen, stopped, "no-such-container"])
+    assert set(asked) == {running, frozen}
+    for name, usage in asked.items():
+        assert isinstance(usage, Usage) and usage.name == name
+        assert usage.memory_bytes > 0 and usage.cpu_ns > 0
+        assert all(isinstance(figure, int) and figure >= 0 for figure in (
+            usage.rx_bytes, usage.tx_bytes, usage.blkio_read_bytes, usage.blkio_write_bytes))
+
+
+@pytest.mark.parametrize("name", ["../../etc", "a/b", "", "x" * 300, "-rf"])
+def test_usage_leaves_out_a_name_outside_the_rule_and_answers_for_the_others(engine, running, name):
+    assert set(engine.usage([name, running])) == {running}
+
+
+def test_usage_agrees_with_info(engine, frozen):
+    info, usage = engine.info(frozen), engine.usage([frozen])[frozen]
+    assert (usage.cpu_ns, usage.memory_bytes) == (info.cpu_ns, info.memory_bytes)
+
+
+def test_host_usage_gives_load_cpu_memory_and_disk(engine):
+    usage = engine.host_usage()
+    assert isinstance(usage, HostUsage)
+    assert usage.cpus >= 1 and min(usage.load1, usage.load5, usage.load15) >= 0
+    assert usage.cpu_total_ns >= usage.cpu_busy_ns > 0
+    assert usage.memory_total_bytes > usage.memory_used_bytes > 0
+    assert usage.swap_total_bytes >= usage.swap_used_bytes >= 0
+    assert usage.disk_total_bytes >= usage.disk_used_bytes > 0
 
 
 def test_raw_config_is_the_stored_text_with_its_settings(engine, stopped, bridge_name):

@@ -200,6 +200,11 @@ def _interfaces(container, running):
     return found
 
 
+def running_interfaces(container):
+    """A running container's interfaces with their host side (its monitor's running config)."""
+    return _interfaces(container, True)
+
+
 def _read_counter(interface, counter):
     if not interface or "/" in interface:
         return None

@@ -9,6 +9,7 @@ when its deadline passes, holding the container's lock (locks.py) when it change
 
 import contextlib
 import dataclasses
+import logging
 import os
 import shutil
 import tempfile
@@ -19,22 +20,26 @@ from containers.engines.base import (
     OVERLAY_STORE, Capabilities, check_choice, check_snapshot_clone, require_action, require_console_state,
     require_stopped_source, stop_grace,
 )
-from containers.engines.lxc import backups, console, host, host_checks, settings_keys, template_args
+from containers.engines.lxc import backups, console, host, host_checks, live, settings_keys, template_args
 from containers.engines.lxc.container_ops import (
-    FREEZE_TIMEOUT, config_item, cgroup_value, dependent_clones, freeze_container, gather_info, int_or_none,
-    read_settings, require_snapshot, snapshots_of, start_container, stop_container, take_snapshot, telling_line,
+    FREEZE_TIMEOUT, config_item, dependent_clones, freeze_container, gather_info, read_settings, require_snapshot,
+    running_interfaces, snapshots_of, start_container, stop_container, take_snapshot, telling_line,
     unfreeze_container, write_config_items,
 )
 from containers.engines.lxc.deadline import run_with_deadline
 from containers.engines.lxc.locks import ContainerLocks
-from containers.engines.types import ContainerSummary, CreateResult, HostInfo, SettingsResult
+from containers.engines.types import (
+    ContainerInfo, ContainerSummary, CreateResult, HostInfo, HostUsage, SettingsResult, Usage,
+)
 from containers.vocabulary import (
     ACTIVE_STATES, BROKEN, validate_console_mode, validate_name, validate_snapshot_comment, validate_snapshot_name,
 )
 from lwp.exceptions import (
-    BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, LXCError, LXCUnavailable,
-    TemplateFailed,
+    BrokenConfig, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, LWPError, LXCError,
+    LXCUnavailable, TemplateFailed,
 )
+
+log = logging.getLogger("lwp.containers")
 
 CONFIG_TEXT_LIMIT = 256 * 1024
 
@@ -45,6 +50,19 @@ DESTROY_TIMEOUT = 300
 CONFIG_TIMEOUT = 15
 # A snapshot, or its restore, copies the container's whole rootfs (dir store).
 SNAPSHOT_TIMEOUT = 1800
+# Asking liblxc for an init pid that live.find could not see (another cgroup layout): a monitor
+# that does not answer this fast is skipped by usage(), not waited for.
+USAGE_FALLBACK_TIMEOUT = 2
+# Running containers remembered (_incarnations, _interfaces): more than any host runs.
+_REMEMBERED = 4096
+
+
+def _remember(memory, key, value):
+    """memory[key] = value in a dict kept below _REMEMBERED entries (emptied when full: entries are
+    cheap to find again, and a host never runs that many containers)."""
+    if len(memory) >= _REMEMBERED:
+        memory.clear()
+    memory[key] = value
 
 
 def load_lxc():
@@ -79,6 +97,13 @@ class LXCEngine:
         self.backup_timeout = backup_timeout
         self.backup_max_bytes = backup_max_bytes
         self._locks = None
+        # {(name, init pid, its start time): [NetworkInterface]}: the host side of a container's veth
+        # is known only to its monitor (a command socket, so a forked call) and never changes while
+        # the same init runs.
+        self._interfaces = {}
+        # {name: live.Incarnation}: where a running container's files are, while its init lives
+        # (saves finding its monitor again: read_counters says when the init is gone).
+        self._incarnations = {}
 
     # ----- plumbing -------------------------------------------------------------------
 
@@ -138,26 +163,48 @@ class LXCEngine:
             names = lxc.list_containers(config_path=self.lxcpath, as_object=False)
         except Exception as exc:  # noqa: BLE001 - liblxc failing to list is a server fault
             raise LXCError(f"liblxc could not list {self.lxcpath}: {exc}") from None
-        version = host.cgroup_version() if details else None
-        return [self._summary(lxc, name, version) for name in sorted(set(names))]
+        if not details:
+            return [self._summary(lxc, name) for name in sorted(set(names))]
+        version = host.cgroup_version()
+        active = self._active_names(lxc)
+        return [self._detailed_summary(lxc, name, version, name in active) for name in sorted(set(names))]
 
-    def _summary(self, lxc, name, cgroup_version=None):
+    def _summary(self, lxc, name):
+        container = self._load(lxc, name)
+        if container is None:
+            return ContainerSummary(name=name, state=BROKEN, error="its configuration cannot be loaded by liblxc")
+        return ContainerSummary(name=name, state=container.state)
+
+    def _load(self, lxc, name):
+        """liblxc's object for `name` (its config parsed, nothing asked of its monitor); None if broken."""
         try:
-            container = lxc.Container(name, self.lxcpath)
+            return lxc.Container(name, self.lxcpath)
         except RuntimeError:
-            return ContainerSummary(name=name, state=BROKEN,
-                                    error="its configuration cannot be loaded by liblxc")
-        state = container.state
-        if cgroup_version is None:
-            return ContainerSummary(name=name, state=state)
+            return None
+
+    def _detailed_summary(self, lxc, name, version, active):
+        """A row of the dashboard: a stopped container's monitor is not asked (it has none) and a
+        running one's figures come from its files (live.py); liblxc only when they cannot be found."""
+        container = self._load(lxc, name)
+        if container is None:
+            return self._summary(lxc, name)
         autostart = config_item(container, settings_keys.AUTOSTART).strip() == "1"
-        if state not in ACTIVE_STATES:
-            return ContainerSummary(name=name, state=state, autostart=autostart)
-        memory_key = "memory.usage_in_bytes" if cgroup_version == 1 else "memory.current"
-        return ContainerSummary(
-            name=name, state=state, autostart=autostart,
-            ipv4=host.ipv4_addresses_of_pid(container.init_pid),
-            memory_bytes=int_or_none(cgroup_value(container, memory_key)))
+        if not active:
+            return ContainerSummary(name=name, state="STOPPED", autostart=autostart)
+        # Another cgroup layout: the init pid from its monitor, in this process as the list always asked.
+        found, counters = self._live(name, version, fallback=lambda: live.from_pid(name, container.init_pid, version))
+        if counters is None:  # it stopped meanwhile, or its files cannot be read: its state only
+            return ContainerSummary(name=name, state=container.state, autostart=autostart)
+        return ContainerSummary(name=name, state=counters.state, autostart=autostart,
+                                ipv4=host.ipv4_addresses_of_pid(found.pid), memory_bytes=counters.memory_bytes)
+
+    def _active_names(self, lxc):
+        """Names of the containers of the lxcpath that have a monitor, from /proc/net/unix (their
+        command sockets): no monitor is asked anything."""
+        try:
+            return set(lxc.list_containers(active=True, defined=False, config_path=self.lxcpath, as_object=False))
+        except Exception as exc:  # noqa: BLE001 - liblxc failing to list is a server fault
+            raise LXCError(f"liblxc could not list the running containers of {self.lxcpath}: {exc}") from None
 
     def exists(self, name):
         """True when `name` is defined here, also when its config is broken."""
@@ -171,10 +218,95 @@ class LXCEngine:
         return self._guarded(name, "state", lambda lxc, c: c.state, timeout=READ_TIMEOUT, lock=False)
 
     def info(self, name):
-        """Full figures for one container, raw; ContainerInfo.formatted() gives lxc-info's text."""
+        """Full figures for one container, raw; ContainerInfo.formatted() gives lxc-info's text.
+
+        A running container's are read from its files (live.py), without a forked call; a stopped
+        one, or one live.py cannot find, is read through liblxc in a guarded child."""
+        validate_name(name)
         version = host.cgroup_version()
-        return self._guarded(name, "info", lambda lxc, c: gather_info(c, version),
-                             timeout=READ_TIMEOUT, lock=False)
+        found, counters = self._live(name, version)
+        if counters is None:
+            return self._guarded(name, "info", lambda lxc, c: gather_info(c, version),
+                                 timeout=READ_TIMEOUT, lock=False)
+        return self._live_info(found, counters, self._running_interfaces(found))
+
+    def _live(self, name, version, *, fallback=None):
+        """(live.Incarnation, live.Counters) of the running `name`, read from its files; (None, None)
+        when it is not running or cannot be read. `fallback` gives its Incarnation when live.find
+        cannot (another cgroup layout)."""
+        remembered = self._incarnations.get(name)
+        counters = live.read_counters(remembered) if remembered is not None else None
+        if counters is not None:
+            return remembered, counters
+        self._incarnations.pop(name, None)
+        found = live.find(self.lxcpath, name, version)
+        remember = found is not None  # not what a fallback found: it is asked each time
+        if found is None and fallback is not None:
+            found = fallback()
+        counters = live.read_counters(found) if found is not None else None
+        if counters is None:
+            return None, None
+        if remember:
+            _remember(self._incarnations, name, found)
+        return found, counters
+
+    @staticmethod
+    def _live_info(found, counters, interfaces):
+        # As before and as lxc-info: traffic figures only for a container with a host side interface.
+        network = any(interface.host_interface for interface in interfaces)
+        return ContainerInfo(
+            name=found.name, state=counters.state, pid=found.pid, ips=live.addresses(found.pid),
+            interfaces=interfaces, cpu_ns=counters.cpu_ns, memory_bytes=counters.memory_bytes,
+            kmem_bytes=counters.kmem_bytes, blkio_bytes=counters.blkio_bytes,
+            rx_bytes=counters.rx_bytes if network else None, tx_bytes=counters.tx_bytes if network else None,
+            cgroup_version=found.version)
+
+    def _running_interfaces(self, found):
+        """The container's interfaces with their host side, asked of liblxc once per incarnation."""
+        key = (found.name, found.pid, found.started())
+        interfaces = self._interfaces.get(key)
+        if interfaces is None:
+            interfaces = self._guarded(found.name, "interfaces", lambda lxc, c: running_interfaces(c),
+                                       timeout=READ_TIMEOUT, lock=False)
+            if interfaces:  # none: it is stopping, or its monitor did not say; ask again next time
+                _remember(self._interfaces, key, interfaces)
+        return list(interfaces)
+
+    def usage(self, names=None):
+        """Counters of the running (and frozen) containers among `names`, from their files."""
+        lxc = load_lxc()
+        version = host.cgroup_version()
+        active = self._active_names(lxc)
+        wanted = sorted(active) if names is None else [name for name in names if name in active]
+        found = {}
+        for name in wanted:
+            usage = self._usage_of(name, version)
+            if usage is not None:
+                found[name] = usage
+        return found
+
+    def _usage_of(self, name, version):
+        _, counters = self._live(name, version, fallback=lambda: self._found_by_liblxc(name, version))
+        if counters is None:
+            log.warning("%s: its figures cannot be read (cgroup or /proc gone or unreadable); left out", name)
+            return None
+        return Usage(name=name, cpu_ns=counters.cpu_ns, memory_bytes=counters.memory_bytes,
+                     swap_bytes=counters.swap_bytes, rx_bytes=counters.rx_bytes, tx_bytes=counters.tx_bytes,
+                     blkio_read_bytes=counters.blkio_read_bytes, blkio_write_bytes=counters.blkio_write_bytes)
+
+    def _found_by_liblxc(self, name, version):
+        """The Incarnation of a running container live.find cannot see (another cgroup layout),
+        from the init pid its monitor gives, under a short deadline; None when it cannot tell."""
+        try:
+            pid = self._guarded(name, "init pid", lambda lxc, c: c.init_pid, timeout=USAGE_FALLBACK_TIMEOUT,
+                                lock=False)
+        except LWPError as exc:
+            log.warning("%s: no init pid from liblxc (%s)", name, exc)
+            return None
+        return live.from_pid(name, pid, version)
+
+    def host_usage(self):
+        return HostUsage(**host.host_usage(self.lxcpath))
 
     def raw_config(self, name):
         """The container's config file as stored, for read-only display."""
