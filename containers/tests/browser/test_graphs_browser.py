@@ -1,59 +1,18 @@
 """The Graphs section in a real Chromium: uPlot charts drawn from the metrics routes.
 
-The page's side of the wire: Playwright's page.route() answers the metrics routes with
-figures in the shape of README "Metrics" (what the page asked is recorded), so these tests
-check what the page asks and draws, whatever history the server holds.
+The page's side of the wire: a stand-in (graphs_support.py) answers the metrics routes and records
+what the page asked, so these tests check what the page asks and draws.
 """
 
-import json
 import re
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
 
+from containers.tests.browser.graphs_support import CONTAINER_SERIES, HOST_SERIES, stand_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-STEPS = {"hour": 10, "day": 60, "week": 300, "month": 1800, "year": 21600}
-POINTS = 60
-END = 1764286400
-CONTAINER_SERIES = {"cpu_percent": "percent", "memory_bytes": "bytes", "swap_bytes": "bytes",
-                    "net_rx_bytes_per_s": "bytes/s", "net_tx_bytes_per_s": "bytes/s",
-                    "disk_read_bytes_per_s": "bytes/s", "disk_write_bytes_per_s": "bytes/s"}
-HOST_SERIES = {"load1": "load", "cpu_percent": "percent", "memory_used_bytes": "bytes",
-               "memory_total_bytes": "bytes", "swap_used_bytes": "bytes", "disk_used_bytes": "bytes",
-               "disk_total_bytes": "bytes"}
-METRICS = re.compile(r"/metrics\?range=")
-
-
-def answer(units, range_name, *, empty=False):
-    """A metrics answer: a wave with a gap of five points in the middle (or nulls all along)."""
-    step = STEPS[range_name]
-    timestamps = [END - step * (POINTS - 1 - i) for i in range(POINTS)]
-
-    def values(scale, phase):
-        return [None if empty or 25 <= i < 30 else scale * (1 + ((i + phase) % 7)) for i in range(POINTS)]
-
-    series = {name: values(3 if unit == "percent" else 1.5 * 2 ** 20, phase)
-              for phase, (name, unit) in enumerate(units.items())}
-    return {"status": "ok", "range": range_name, "step": step, "start": timestamps[0] - step, "end": END,
-            "timestamps": timestamps, "series": series, "units": units, "max": series}
-
-
-def stand_in(page, units, *, empty=False, status=200):
-    """Answers the page's metrics requests; returns the ranges it asked, in order."""
-    asked = []
-
-    def reply(route):
-        range_name = re.search(r"range=(\w+)", route.request.url).group(1)
-        asked.append(range_name)
-        body = answer(units, range_name, empty=empty) if status == 200 else {
-            "status": "error", "error": "You do not have permission to perform this action.",
-            "code": "permission_denied"}
-        route.fulfill(status=status, content_type="application/json", body=json.dumps(body))
-
-    page.route(METRICS, reply)
-    return asked
 
 
 @pytest.fixture
