@@ -18,10 +18,11 @@ from testing import playground
 REPO = Path(__file__).resolve().parents[2]
 
 
-def lxc_info(lxcpath, name):
-    """`lxc-info -P lxcpath -n name` as {label: [values]} (IP and Link may repeat)."""
-    out = subprocess.run(["lxc-info", "-P", lxcpath, "-n", name], capture_output=True, text=True,
-                         timeout=30, check=True).stdout
+def lxc_info(lxcpath, name, *, raw=False):
+    """`lxc-info -P lxcpath -n name` as {label: [values]} (IP and Link may repeat); with raw, the
+    figures as plain numbers (-H: nanoseconds, bytes)."""
+    out = subprocess.run(["lxc-info", "-P", lxcpath, "-n", name, *(["-H"] if raw else [])], capture_output=True,
+                         text=True, timeout=30, check=True).stdout
     fields = {}
     for line in out.splitlines():
         label, _, value = line.partition(":")
