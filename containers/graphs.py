@@ -1,15 +1,17 @@
 """The Graphs section of the container and host pages: which charts, drawn from which series.
 
-The series names and the JSON routes are those of the metrics API (README, "Metrics"); the
-browser side (static/lwp-graphs.js, uPlot) fetches `source?range=...` and draws each chart.
+The series are those of the metrics routes (metrics/series.py); the browser side
+(static/lwp-graphs.js, uPlot) fetches `source?range=...` and draws each chart.
 """
 
 from dataclasses import dataclass
 
 from django.urls import reverse
 
-# The ranges the metrics routes accept, in the order of the page's buttons; the first is the default.
-RANGES = ("hour", "day", "week", "month", "year")
+from metrics import store
+
+# The page's range buttons: those the metrics routes accept, shortest first (hour, the default).
+RANGES = tuple(store.RANGES)
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,8 @@ def _section(source, charts):
 
 
 def container_graphs(name):
-    # The route is the container's API detail route plus /metrics (README, "Metrics").
-    return _section(reverse("containers-api:detail", args=[name]) + "/metrics", CONTAINER_CHARTS)
+    return _section(reverse("metrics-api:container", args=[name]), CONTAINER_CHARTS)
 
 
 def host_graphs():
-    return _section(reverse("containers-api:host") + "/metrics", HOST_CHARTS)
+    return _section(reverse("metrics-api:host"), HOST_CHARTS)

@@ -8,17 +8,13 @@ from django.urls import reverse
 
 from containers import graphs
 from containers.tests.test_security_headers import directives, inline_code
+from metrics import series
 from testing import vendored
 
 pytestmark = pytest.mark.django_db
 
 GRAPHS_ASSETS = ("/static/vendor/uplot/uPlot.iife.min.js", "/static/vendor/uplot/uPlot.min.css",
                  "/static/lwp-graphs.js")
-# The series of the metrics routes (README "Metrics").
-CONTAINER_SERIES = {"cpu_percent", "memory_bytes", "swap_bytes", "net_rx_bytes_per_s", "net_tx_bytes_per_s",
-                    "disk_read_bytes_per_s", "disk_write_bytes_per_s"}
-HOST_SERIES = {"load1", "cpu_percent", "memory_used_bytes", "memory_total_bytes", "swap_used_bytes",
-               "disk_used_bytes", "disk_total_bytes"}
 
 
 def page_of(client, user, path, status=200):
@@ -44,7 +40,7 @@ def test_a_viewer_sees_the_container_graphs_with_their_route_and_ranges(client, 
     assert f'data-source="/api/v1/containers/{name}/metrics"' in section
     assert re.findall(r'data-range="(\w+)"', section) == ["hour", "day", "week", "month", "year"]
     assert re.findall(r"<figcaption>([^<]+)</figcaption>", section) == ["CPU", "Memory", "Network", "Disk I/O"]
-    assert series_of(section) == CONTAINER_SERIES
+    assert series_of(section) == set(series.CONTAINER_SERIES)  # every series the route has
     # Drawn by the script only: without JavaScript, the page says so and links the figures.
     assert re.search(r'<div class="graphs-ui" hidden>', section)
     assert '<p class="muted graphs-nojs">Graphs need JavaScript.' in section
@@ -60,7 +56,7 @@ def test_a_viewer_sees_the_host_graphs(client, users):
     section = section_of(page)
     assert 'data-source="/api/v1/host/metrics"' in section
     assert re.findall(r"<figcaption>([^<]+)</figcaption>", section) == ["Load", "CPU", "Memory", "Disk"]
-    assert series_of(section) == HOST_SERIES
+    assert series_of(section) == set(series.HOST_SERIES)
     assert section.count("data-limit") == 2  # the memory and disk totals, drawn dashed
     assert 'href="/api/v1/host/metrics?range=year"' in section
     for asset in GRAPHS_ASSETS:

@@ -4,15 +4,14 @@ with figures in the shape of README "Metrics", whatever history the server holds
 import json
 import re
 
+from metrics import series
+
 STEPS = {"hour": 10, "day": 60, "week": 300, "month": 1800, "year": 21600}
 POINTS = 60
 END = 1764286400
-CONTAINER_SERIES = {"cpu_percent": "percent", "memory_bytes": "bytes", "swap_bytes": "bytes",
-                    "net_rx_bytes_per_s": "bytes/s", "net_tx_bytes_per_s": "bytes/s",
-                    "disk_read_bytes_per_s": "bytes/s", "disk_write_bytes_per_s": "bytes/s"}
-HOST_SERIES = {"load1": "load", "cpu_percent": "percent", "memory_used_bytes": "bytes",
-               "memory_total_bytes": "bytes", "swap_used_bytes": "bytes", "disk_used_bytes": "bytes",
-               "disk_total_bytes": "bytes"}
+# Each series of the real routes, with its unit.
+CONTAINER_SERIES = {name: unit for name, (unit, _) in series.CONTAINER_SERIES.items()}
+HOST_SERIES = {name: unit for name, (unit, _) in series.HOST_SERIES.items()}
 METRICS = re.compile(r"/metrics\?range=")
 
 
@@ -24,10 +23,10 @@ def answer(units, range_name, *, empty=False):
     def values(scale, phase):
         return [None if empty or 25 <= i < 30 else scale * (1 + ((i + phase) % 7)) for i in range(POINTS)]
 
-    series = {name: values(3 if unit == "percent" else 1.5 * 2 ** 20, phase)
-              for phase, (name, unit) in enumerate(units.items())}
+    lists = {name: values(3 if unit == "percent" else 1.5 * 2 ** 20, phase)
+             for phase, (name, unit) in enumerate(units.items())}
     return {"status": "ok", "range": range_name, "step": step, "start": timestamps[0] - step, "end": END,
-            "timestamps": timestamps, "series": series, "units": units, "max": series}
+            "timestamps": timestamps, "series": lists, "units": units, "max": lists}
 
 
 def stand_in(page, units, *, empty=False, status=200):

@@ -5,6 +5,7 @@ what the page asked, so these tests check what the page asks and draws.
 """
 
 import re
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -146,3 +147,47 @@ def test_without_javascript_the_section_says_so_and_links_the_figures(browse, us
     expect(section.locator(".graphs-ui")).to_be_hidden()
     expect(section.get_by_role("link", name="day")).to_have_attribute(
         "href", f"/api/v1/containers/{name}/metrics?range=day")
+
+
+# ----- end to end: the worker's sampler, the real routes, the page --------------------------------
+
+
+def wait_for_history(page, route, series_name, timeout=60):
+    """The route's answer once `series_name` has a value: the live app's worker samples every
+    LWP_METRICS_INTERVAL (10 s) and a gauge has one from its first sample."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = page.request.get(route).json()
+        if any(value is not None for value in answer["series"][series_name]):
+            return answer
+        time.sleep(1)
+    raise AssertionError(f"no {series_name} in {route} after {timeout} s")
+
+
+def test_a_running_containers_sampled_history_is_drawn_from_the_real_route(browse, users, make_container):
+    name = make_container("gre", start=True)
+    page = browse(users.bob)
+    wait_for_history(page, f"/api/v1/containers/{name}/metrics?range=hour", "memory_bytes")
+    page.goto(f"/containers/{name}/")
+    section = page.locator("#graphs")
+    expect(section).to_have_attribute("data-drawn", "hour")
+    memory = section.locator("figure.graph").nth(1)
+    expect(memory.locator(".graph-empty")).to_be_hidden()
+    width, height = memory.locator("canvas").evaluate("(c) => [c.width, c.height]")
+    assert width > 100 and height > 100
+    expect(memory.locator(".u-legend .u-label")).to_have_text(["Time", "memory", "swap"])
+    section.get_by_role("button", name="year").click()
+    expect(section).to_have_attribute("data-drawn", "year")
+    expect(section.locator(".graphs-status")).to_have_text("Last year, a point every 6 h.")
+
+
+def test_the_hosts_sampled_history_is_drawn_from_the_real_route(browse, users):
+    page = browse(users.bob)
+    wait_for_history(page, "/api/v1/host/metrics?range=hour", "load1")
+    page.goto("/host/")
+    section = page.locator("#graphs")
+    expect(section).to_have_attribute("data-drawn", "hour")
+    for chart in ("Load", "Memory", "Disk"):
+        figure = section.locator("figure.graph", has=page.locator("figcaption", has_text=chart))
+        expect(figure.locator(".graph-empty")).to_be_hidden()
+        expect(figure.locator("canvas")).to_have_count(1)
