@@ -186,8 +186,9 @@
       credentials: "same-origin" })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
-          if (!response.ok) throw new Error(typeof body.error === "string" ? body.error : "HTTP " + response.status);
-          return body;
+          if (response.ok && body.status === "ok") return body;
+          throw new Error(typeof body.error === "string" ? body.error
+            : response.ok ? "the answer is not the figures" : "HTTP " + response.status);
         });
       })
       .then(function (answer) {

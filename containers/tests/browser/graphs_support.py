@@ -12,6 +12,7 @@ END = 1764286400
 # Each series of the real routes, with its unit.
 CONTAINER_SERIES = {name: unit for name, (unit, _) in series.CONTAINER_SERIES.items()}
 HOST_SERIES = {name: unit for name, (unit, _) in series.HOST_SERIES.items()}
+SCALES = {"percent": 3, "bytes": 1.5 * 2 ** 20, "bytes/s": 1.5 * 2 ** 20}  # else 0.25 (a load)
 METRICS = re.compile(r"/metrics\?range=")
 
 
@@ -23,8 +24,7 @@ def answer(units, range_name, *, empty=False):
     def values(scale, phase):
         return [None if empty or 25 <= i < 30 else scale * (1 + ((i + phase) % 7)) for i in range(POINTS)]
 
-    lists = {name: values(3 if unit == "percent" else 1.5 * 2 ** 20, phase)
-             for phase, (name, unit) in enumerate(units.items())}
+    lists = {name: values(SCALES.get(unit, 0.25), phase) for phase, (name, unit) in enumerate(units.items())}
     return {"status": "ok", "range": range_name, "step": step, "start": timestamps[0] - step, "end": END,
             "timestamps": timestamps, "series": lists, "units": units, "max": lists}
 
