@@ -14,8 +14,6 @@ Everything it made is removed at the end, also on Ctrl-C.
 
 import argparse
 import resource
-import shutil
-import signal
 import statistics
 import sys
 import time
@@ -25,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # Its import sets the private run dir, data dir and lxcpath up (before Django loads).
-from bench.dashboard import RUN_DIR, make_containers  # noqa: E402
+from bench.dashboard import django_workspace, make_containers  # noqa: E402
 from bench.run import report, summarize  # noqa: E402
 
 
@@ -100,26 +98,12 @@ def main():
     if args.running < 1 or args.containers < args.running or args.passes < 2 or args.rounds < 1:
         parser.error("need 1 <= running <= containers, passes >= 2 and rounds >= 1")
 
-    import django  # noqa: PLC0415
+    with django_workspace() as (admin, bridge):
+        from django.conf import settings  # noqa: PLC0415
+        from django.test import Client  # noqa: PLC0415
 
-    django.setup()
-    from django.conf import settings  # noqa: PLC0415
-    from django.contrib.auth import get_user_model  # noqa: PLC0415
-    from django.core.management import call_command  # noqa: PLC0415
-    from django.test import Client  # noqa: PLC0415
-    from django.test.utils import setup_test_environment  # noqa: PLC0415
+        from containers.engines import get_engine  # noqa: PLC0415
 
-    from containers.engines import get_engine  # noqa: PLC0415
-    from testing import playground  # noqa: PLC0415
-
-    setup_test_environment()
-    settings.ALLOWED_HOSTS = ["testserver"]
-    Path(settings.LWP_LXC_PATH).mkdir(parents=True, exist_ok=True)
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-    call_command("migrate", verbosity=0)
-    admin = get_user_model().objects.create_superuser("bench", password="bench-pw")
-    bridge = playground.PrivateBridge(RUN_DIR).up()
-    try:
         print(f"creating {args.containers} containers ({args.running} running) ...", flush=True)
         names = make_containers(get_engine(), bridge, args.containers, args.running)
         results = {"containers": args.containers, "running": args.running, "passes": args.passes,
@@ -128,12 +112,6 @@ def main():
         client.force_login(admin)
         results.update(graph_requests(client, names[0], args.rounds))
         report(results, args.json_path, 36)
-    finally:
-        print("cleaning up ...", flush=True)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
-        playground.destroy_all(settings.LWP_LXC_PATH)
-        bridge.down()
-        shutil.rmtree(RUN_DIR, ignore_errors=True)
 
 
 if __name__ == "__main__":

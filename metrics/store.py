@@ -53,25 +53,21 @@ class Source:
     field: str
 
 
-CONTAINER_SOURCES = (
-    Source("cpu_ns", "DERIVE", "cpu_ns"),
-    Source("memory", "GAUGE", "memory_bytes"),
-    Source("swap", "GAUGE", "swap_bytes"),
-    Source("net_rx", "DERIVE", "rx_bytes"),
-    Source("net_tx", "DERIVE", "tx_bytes"),
-    Source("disk_read", "DERIVE", "blkio_read_bytes"),
-    Source("disk_write", "DERIVE", "blkio_write_bytes"),
-)
-HOST_SOURCES = (
-    Source("load1", "GAUGE", "load1"),
-    Source("cpus", "GAUGE", "cpus"),
-    Source("cpu_busy_ns", "DERIVE", "cpu_busy_ns"),
-    Source("memory_used", "GAUGE", "memory_used_bytes"),
-    Source("memory_total", "GAUGE", "memory_total_bytes"),
-    Source("swap_used", "GAUGE", "swap_used_bytes"),
-    Source("disk_used", "GAUGE", "disk_used_bytes"),
-    Source("disk_total", "GAUGE", "disk_total_bytes"),
-)
+def _sources(*, gauges, counters):
+    """Data sources from {name in the file: the sample's field}: gauges stored as they are,
+    counters (DERIVE) as their rate per second."""
+    return (*(Source(ds, "GAUGE", field) for ds, field in gauges.items()),
+            *(Source(ds, "DERIVE", field) for ds, field in counters.items()))
+
+
+CONTAINER_SOURCES = _sources(
+    gauges={"memory": "memory_bytes", "swap": "swap_bytes"},
+    counters={"cpu_ns": "cpu_ns", "net_rx": "rx_bytes", "net_tx": "tx_bytes", "disk_read": "blkio_read_bytes",
+              "disk_write": "blkio_write_bytes"})
+HOST_SOURCES = _sources(
+    gauges={"load1": "load1", "cpus": "cpus", "memory_used": "memory_used_bytes", "memory_total": "memory_total_bytes",
+            "swap_used": "swap_used_bytes", "disk_used": "disk_used_bytes", "disk_total": "disk_total_bytes"},
+    counters={"cpu_busy_ns": "cpu_busy_ns"})
 
 
 def metrics_dir():
