@@ -195,12 +195,17 @@ def fetch(path, sources, range_name, now=None):
     for cf in CONSOLIDATIONS:
         (first, _, got_step), names, rows = rrdtool.fetch(
             str(path), cf, "-r", str(resolution), "-s", str(start), "-e", str(end))
-        # RRDtool widens the window by a row at either end: keep the rows of (start, end].
-        kept = {first + got_step * (index + 1): row for index, row in enumerate(rows)}
-        unknown = (None,) * len(names)
-        columns[cf] = {ds: [kept.get(moment, unknown)[index] for moment in timestamps]
-                       for index, ds in enumerate(names)}
+        columns[cf] = dict(zip(names, _on_grid(rows, (start - first) // got_step, len(timestamps), len(names))))
     return Fetched(resolution, start, end, timestamps, columns)
+
+
+def _on_grid(rows, offset, count, width):
+    """The `count` rows from `offset` on as one list per data source, unknown where RRDtool gave
+    none (it widens the window asked for by a row at either end)."""
+    unknown = [(None,) * width]
+    grid = unknown * max(0, -offset) + rows[max(0, offset):max(0, offset + count)]
+    grid += unknown * (count - len(grid))
+    return [list(column) for column in zip(*grid)] if count else [[] for _ in range(width)]
 
 
 def _file_step(path):
