@@ -179,18 +179,32 @@ class Fetched:
 
 def fetch(path, sources, range_name, now=None):
     """The rows of `range_name` ending now, from the archive made for it. A file not made yet (no
-    sample so far) reads as all unknown, on the same time grid."""
+    sample so far), or one RRDtool cannot read (logged), reads as all unknown on the same grid."""
     now = int(now or time.time())
-    resolution, span = RANGES[range_name]
     path = Path(path)
-    step = _file_step(path) if path.exists() else settings.LWP_METRICS_INTERVAL
+    try:
+        return _fetch(path, range_name, now)
+    except (FileNotFoundError, rrdtool.OperationalError) as exc:
+        if path.exists():
+            log.warning("%s: history not read: %s", path.name, exc)
+        resolution, start, end, timestamps = _grid(range_name, settings.LWP_METRICS_INTERVAL, now)
+        empty = {s.ds: [None] * len(timestamps) for s in sources}
+        return Fetched(resolution, start, end, timestamps, {cf: empty for cf in CONSOLIDATIONS})
+
+
+def _grid(range_name, step, now):
+    """(resolution, start, end, timestamps) of `range_name` ending at `now`, for a file of `step`."""
+    resolution, span = RANGES[range_name]
     resolution = _archive_step(resolution, step)
     end = now - now % resolution
     start = end - span // resolution * resolution
-    timestamps = list(range(start + resolution, end + 1, resolution))
+    return resolution, start, end, list(range(start + resolution, end + 1, resolution))
+
+
+def _fetch(path, range_name, now):
     if not path.exists():
-        empty = {s.ds: [None] * len(timestamps) for s in sources}
-        return Fetched(resolution, start, end, timestamps, {cf: empty for cf in CONSOLIDATIONS})
+        raise FileNotFoundError(path)
+    resolution, start, end, timestamps = _grid(range_name, int(rrdtool.info(str(path))["step"]), now)
     columns = {}
     for cf in CONSOLIDATIONS:
         (first, _, got_step), names, rows = rrdtool.fetch(
@@ -206,7 +220,3 @@ def _on_grid(rows, offset, count, width):
     grid = unknown * max(0, -offset) + rows[max(0, offset):max(0, offset + count)]
     grid += unknown * (count - len(grid))
     return [list(column) for column in zip(*grid)] if count else [[] for _ in range(width)]
-
-
-def _file_step(path):
-    return int(rrdtool.info(str(path))["step"])
