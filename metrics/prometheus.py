@@ -7,30 +7,28 @@ registry living between requests.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 NS_PER_SECOND = 1e9
 
-# (family, type, help, the Usage field, scale)
-CONTAINER_FAMILIES = (
-    ("lwp_container_cpu_seconds_total", "counter", "CPU time used by the container", "cpu_ns", 1 / NS_PER_SECOND),
-    ("lwp_container_memory_bytes", "gauge", "Memory used by the container", "memory_bytes", 1),
-    ("lwp_container_swap_bytes", "gauge", "Swap used by the container", "swap_bytes", 1),
-    ("lwp_container_network_receive_bytes_total", "counter", "Bytes received by the container", "rx_bytes", 1),
-    ("lwp_container_network_transmit_bytes_total", "counter", "Bytes sent by the container", "tx_bytes", 1),
-    ("lwp_container_block_read_bytes_total", "counter", "Bytes read from block devices", "blkio_read_bytes", 1),
-    ("lwp_container_block_write_bytes_total", "counter", "Bytes written to block devices", "blkio_write_bytes", 1),
-)
-HOST_FAMILIES = (
-    ("lwp_host_load1", "gauge", "Load average over 1 minute", "load1", 1),
-    ("lwp_host_load5", "gauge", "Load average over 5 minutes", "load5", 1),
-    ("lwp_host_load15", "gauge", "Load average over 15 minutes", "load15", 1),
-    ("lwp_host_cpus", "gauge", "CPUs of the host", "cpus", 1),
-    ("lwp_host_cpu_busy_seconds_total", "counter", "CPU time spent busy, all CPUs", "cpu_busy_ns", 1 / NS_PER_SECOND),
-    ("lwp_host_cpu_seconds_total", "counter", "CPU time, all CPUs", "cpu_total_ns", 1 / NS_PER_SECOND),
-    ("lwp_host_memory_total_bytes", "gauge", "Memory of the host", "memory_total_bytes", 1),
-    ("lwp_host_memory_used_bytes", "gauge", "Memory used (total less available)", "memory_used_bytes", 1),
-    ("lwp_host_swap_total_bytes", "gauge", "Swap of the host", "swap_total_bytes", 1),
-    ("lwp_host_swap_used_bytes", "gauge", "Swap used", "swap_used_bytes", 1),
-    ("lwp_host_disk_total_bytes", "gauge", "Size of the filesystem holding the containers", "disk_total_bytes", 1),
-    ("lwp_host_disk_used_bytes", "gauge", "Used space of the filesystem holding the containers",
-     "disk_used_bytes", 1),
+# (whose, family, type, the field of a Usage or of the HostUsage, help); nanoseconds are given in seconds
+FAMILIES = (
+    ("container", "lwp_container_cpu_seconds_total", "counter", "cpu_ns", "CPU time used by the container"),
+    ("container", "lwp_container_memory_bytes", "gauge", "memory_bytes", "Memory used by the container"),
+    ("container", "lwp_container_swap_bytes", "gauge", "swap_bytes", "Swap used by the container"),
+    ("container", "lwp_container_network_receive_bytes_total", "counter", "rx_bytes", "Bytes received by the container"),
+    ("container", "lwp_container_network_transmit_bytes_total", "counter", "tx_bytes", "Bytes sent by the container"),
+    ("container", "lwp_container_block_read_bytes_total", "counter", "blkio_read_bytes", "Bytes read from block devices"),
+    ("container", "lwp_container_block_write_bytes_total", "counter", "blkio_write_bytes",
+     "Bytes written to block devices"),
+    ("host", "lwp_host_load1", "gauge", "load1", "Load average over 1 minute"),
+    ("host", "lwp_host_load5", "gauge", "load5", "Load average over 5 minutes"),
+    ("host", "lwp_host_load15", "gauge", "load15", "Load average over 15 minutes"),
+    ("host", "lwp_host_cpus", "gauge", "cpus", "CPUs of the host"),
+    ("host", "lwp_host_cpu_busy_seconds_total", "counter", "cpu_busy_ns", "CPU time spent busy, all CPUs"),
+    ("host", "lwp_host_cpu_seconds_total", "counter", "cpu_total_ns", "CPU time, all CPUs"),
+    ("host", "lwp_host_memory_total_bytes", "gauge", "memory_total_bytes", "Memory of the host"),
+    ("host", "lwp_host_memory_used_bytes", "gauge", "memory_used_bytes", "Memory used (total less available)"),
+    ("host", "lwp_host_swap_total_bytes", "gauge", "swap_total_bytes", "Swap of the host"),
+    ("host", "lwp_host_swap_used_bytes", "gauge", "swap_used_bytes", "Swap used"),
+    ("host", "lwp_host_disk_total_bytes", "gauge", "disk_total_bytes", "Size of the filesystem holding the containers"),
+    ("host", "lwp_host_disk_used_bytes", "gauge", "disk_used_bytes", "Used space on that filesystem"),
 )
 
 
@@ -47,8 +45,9 @@ def _family(lines, family, kind, text, samples):
     lines += [f"{family}{labels} {_number(value)}" for labels, value in samples]
 
 
-def _scaled(value, scale):
-    return value if scale == 1 else value * scale
+def _figure(sample, field):
+    value = getattr(sample, field)
+    return value / NS_PER_SECOND if value is not None and field.endswith("_ns") else value
 
 
 def exposition(summaries, usages, host):
@@ -58,10 +57,8 @@ def exposition(summaries, usages, host):
             [(f'{{name="{_label(s.name)}",state="{_label(s.state)}"}}', 1) for s in summaries])
     _family(lines, "lwp_container_running", "gauge", "1 when the container runs, else 0",
             [(f'{{name="{_label(s.name)}"}}', int(s.state == "RUNNING")) for s in summaries])
-    for family, kind, text, field, scale in CONTAINER_FAMILIES:
-        _family(lines, family, kind, text,
-                [(f'{{name="{_label(name)}"}}', _scaled(getattr(usage, field), scale))
-                 for name, usage in sorted(usages.items()) if getattr(usage, field) is not None])
-    for family, kind, text, field, scale in HOST_FAMILIES:
-        _family(lines, family, kind, text, [("", _scaled(getattr(host, field), scale))])
+    for whose, family, kind, field, text in FAMILIES:
+        samples = ([("", _figure(host, field))] if whose == "host" else
+                   [(f'{{name="{_label(name)}"}}', _figure(usage, field)) for name, usage in sorted(usages.items())])
+        _family(lines, family, kind, text, [(labels, value) for labels, value in samples if value is not None])
     return "\n".join(lines) + "\n"

@@ -7,6 +7,8 @@ NS_PER_SECOND = 1e9
 
 def _scaled(ds, factor=1.0):
     def series(column):
+        if factor == 1.0:
+            return column[ds]
         return [None if value is None else value * factor for value in column[ds]]
     return series
 

@@ -53,25 +53,21 @@ class Source:
     field: str
 
 
-CONTAINER_SOURCES = (
-    Source("cpu_ns", "DERIVE", "cpu_ns"),
-    Source("memory", "GAUGE", "memory_bytes"),
-    Source("swap", "GAUGE", "swap_bytes"),
-    Source("net_rx", "DERIVE", "rx_bytes"),
-    Source("net_tx", "DERIVE", "tx_bytes"),
-    Source("disk_read", "DERIVE", "blkio_read_bytes"),
-    Source("disk_write", "DERIVE", "blkio_write_bytes"),
-)
-HOST_SOURCES = (
-    Source("load1", "GAUGE", "load1"),
-    Source("cpus", "GAUGE", "cpus"),
-    Source("cpu_busy_ns", "DERIVE", "cpu_busy_ns"),
-    Source("memory_used", "GAUGE", "memory_used_bytes"),
-    Source("memory_total", "GAUGE", "memory_total_bytes"),
-    Source("swap_used", "GAUGE", "swap_used_bytes"),
-    Source("disk_used", "GAUGE", "disk_used_bytes"),
-    Source("disk_total", "GAUGE", "disk_total_bytes"),
-)
+def _sources(*, gauges, counters):
+    """Data sources from {name in the file: the sample's field}: gauges stored as they are,
+    counters (DERIVE) as their rate per second."""
+    return (*(Source(ds, "GAUGE", field) for ds, field in gauges.items()),
+            *(Source(ds, "DERIVE", field) for ds, field in counters.items()))
+
+
+CONTAINER_SOURCES = _sources(
+    gauges={"memory": "memory_bytes", "swap": "swap_bytes"},
+    counters={"cpu_ns": "cpu_ns", "net_rx": "rx_bytes", "net_tx": "tx_bytes", "disk_read": "blkio_read_bytes",
+              "disk_write": "blkio_write_bytes"})
+HOST_SOURCES = _sources(
+    gauges={"load1": "load1", "cpus": "cpus", "memory_used": "memory_used_bytes", "memory_total": "memory_total_bytes",
+            "swap_used": "swap_used_bytes", "disk_used": "disk_used_bytes", "disk_total": "disk_total_bytes"},
+    counters={"cpu_busy_ns": "cpu_busy_ns"})
 
 
 def metrics_dir():
@@ -183,29 +179,44 @@ class Fetched:
 
 def fetch(path, sources, range_name, now=None):
     """The rows of `range_name` ending now, from the archive made for it. A file not made yet (no
-    sample so far) reads as all unknown, on the same time grid."""
+    sample so far), or one RRDtool cannot read (logged), reads as all unknown on the same grid."""
     now = int(now or time.time())
-    resolution, span = RANGES[range_name]
     path = Path(path)
-    step = _file_step(path) if path.exists() else settings.LWP_METRICS_INTERVAL
+    try:
+        return _fetch(path, range_name, now)
+    except (FileNotFoundError, rrdtool.OperationalError) as exc:
+        if path.exists():
+            log.warning("%s: history not read: %s", path.name, exc)
+        resolution, start, end, timestamps = _grid(range_name, settings.LWP_METRICS_INTERVAL, now)
+        empty = {s.ds: [None] * len(timestamps) for s in sources}
+        return Fetched(resolution, start, end, timestamps, {cf: empty for cf in CONSOLIDATIONS})
+
+
+def _grid(range_name, step, now):
+    """(resolution, start, end, timestamps) of `range_name` ending at `now`, for a file of `step`."""
+    resolution, span = RANGES[range_name]
     resolution = _archive_step(resolution, step)
     end = now - now % resolution
     start = end - span // resolution * resolution
-    timestamps = list(range(start + resolution, end + 1, resolution))
+    return resolution, start, end, list(range(start + resolution, end + 1, resolution))
+
+
+def _fetch(path, range_name, now):
     if not path.exists():
-        empty = {s.ds: [None] * len(timestamps) for s in sources}
-        return Fetched(resolution, start, end, timestamps, {cf: empty for cf in CONSOLIDATIONS})
+        raise FileNotFoundError(path)
+    resolution, start, end, timestamps = _grid(range_name, int(rrdtool.info(str(path))["step"]), now)
     columns = {}
     for cf in CONSOLIDATIONS:
         (first, _, got_step), names, rows = rrdtool.fetch(
             str(path), cf, "-r", str(resolution), "-s", str(start), "-e", str(end))
-        # RRDtool widens the window by a row at either end: keep the rows of (start, end].
-        kept = {first + got_step * (index + 1): row for index, row in enumerate(rows)}
-        unknown = (None,) * len(names)
-        columns[cf] = {ds: [kept.get(moment, unknown)[index] for moment in timestamps]
-                       for index, ds in enumerate(names)}
+        columns[cf] = dict(zip(names, _on_grid(rows, (start - first) // got_step, len(timestamps), len(names))))
     return Fetched(resolution, start, end, timestamps, columns)
 
 
-def _file_step(path):
-    return int(rrdtool.info(str(path))["step"])
+def _on_grid(rows, offset, count, width):
+    """The `count` rows from `offset` on as one list per data source, unknown where RRDtool gave
+    none (it widens the window asked for by a row at either end)."""
+    unknown = [(None,) * width]
+    grid = unknown * max(0, -offset) + rows[max(0, offset):max(0, offset + count)]
+    grid += unknown * (count - len(grid))
+    return [list(column) for column in zip(*grid)] if count else [[] for _ in range(width)]

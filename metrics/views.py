@@ -5,19 +5,16 @@ or the session); refusals answer in the API's JSON error shape.
 """
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
-from lwp.api.schema import errors
 from lwp.api.views import ApiViewMixin
 from metrics import services
 from metrics.prometheus import CONTENT_TYPE
 
 
 class PrometheusView(ApiViewMixin, APIView):
-    @extend_schema(summary="Current figures for Prometheus",
-                   description="Every container's state and counters and the host's figures, in "
-                               "Prometheus' text exposition format 0.0.4.",
-                   responses={(200, "text/plain"): OpenApiResponse(str), **errors(401, 403)})
+    # Not in the API v1 schema: outside /api/v1/, and its answer is Prometheus' text (README).
+    @extend_schema(exclude=True)
     def get(self, request):
         return HttpResponse(services.current_figures(user=request.user), content_type=CONTENT_TYPE)

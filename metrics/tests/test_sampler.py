@@ -134,3 +134,16 @@ def test_the_clean_up_of_orphaned_metadata_and_the_prune_remove_histories(
     assert not store.container_path(name).exists()
     assert sampler.prune() == ["never-here"]
     assert store.known_containers() == [kept]
+
+
+def test_the_worker_samples_the_host_into_the_data_dir(live_app, transactional_db):
+    """The app's own workers (manage.py lwpworker, as bin/lwp-run starts them) run the sampler."""
+    from django.conf import settings  # noqa: PLC0415
+
+    from operations.tests.test_worker_jobs import wait_until  # noqa: PLC0415
+
+    def memory_drawn():  # from the second sample on: the first one's step began before the file
+        return any(series.host_history("hour")["series"]["memory_total_bytes"])
+
+    assert wait_until(memory_drawn, timeout=settings.LWP_METRICS_INTERVAL * 4)
+    assert (settings.LWP_METRICS_DIR / "host.rrd").exists()  # the workers' data dir is this test run's

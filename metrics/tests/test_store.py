@@ -139,3 +139,11 @@ def test_a_range_not_offered_is_invalid(value):
 
 def test_no_range_is_the_hour():
     assert store.parse_range(None) == store.parse_range("") == "hour"
+
+
+def test_a_file_rrdtool_cannot_read_reads_as_no_history(metrics_dir):
+    store.container_path("web").parent.mkdir(parents=True)
+    store.container_path("web").write_bytes(b"not an RRD file")
+    answer = series.container_history("web", "day", now=NOW)
+    assert answer["step"] == 60 and len(answer["timestamps"]) == 1440
+    assert all(value is None for value in answer["series"]["memory_bytes"])
