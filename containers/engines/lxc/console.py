@@ -22,10 +22,21 @@ from lwp.exceptions import LXCUnavailable
 TERM = "xterm-256color"
 # Where the LXC tools are looked for: fixed, not the server's PATH.
 TOOLS_PATH = "/usr/local/bin:/usr/bin:/bin"
-# Run by the container's /bin/sh, inside it: root's login shell through `su -l` where the container
-# has su (Debian's and busybox's both set HOME, SHELL, USER, LOGNAME and PATH from its passwd and go
-# home), else /bin/sh as a login shell. `exec` either way: the shell's exit ends the session.
-LOGIN_SCRIPT = "command -v su >/dev/null 2>&1 && exec su -l root; cd /root 2>/dev/null; exec /bin/sh -l"
+# Run by the container's /bin/sh, inside it: root's login shell and home from the container's
+# /etc/passwd (else /bin/sh in /root), with HOME, SHELL, USER and LOGNAME set, as a login shell.
+# Not `su -l`: that runs the container's PAM stack, whose session modules (pam_systemd waiting on
+# a logind, say) can stall a console that should open at once; the passwd entry gives the same
+# home, shell and variables. `exec`: the shell's exit ends the session.
+LOGIN_SCRIPT = (
+    'home=/root shell=/bin/sh; '
+    'if [ -r /etc/passwd ]; then while IFS=: read -r user _ _ _ _ dir login; do '
+    'if [ "$user" = root ]; then home=${dir:-/root} shell=${login:-/bin/sh}; break; fi; '
+    'done < /etc/passwd; fi; '
+    '[ -x "$shell" ] || shell=/bin/sh; '
+    'cd "$home" 2>/dev/null || cd /; '
+    'export HOME="$home" SHELL="$shell" USER=root LOGNAME=root; '
+    'exec "$shell" -l'
+)
 
 
 def tool(name):
