@@ -265,7 +265,6 @@ def print_table(results, load):
           f"of {load['requests']}")
 
 
-@contextlib.contextmanager
 def report(results, json_path, width):
     """Print figures one per line, and write them as JSON to `json_path` when given."""
     for key, value in results.items():
@@ -274,6 +273,7 @@ def report(results, json_path, width):
         Path(json_path).write_text(json.dumps(results, indent=2) + "\n")
 
 
+@contextlib.contextmanager
 def served_workspace(extra_env=None):
     """A Workspace, migrated, with a private bridge and the app served as bin/lwp-run serves it
     (gunicorn and a worker), its environment plus `extra_env`; yields (auth, backend, bridge, server). Everything goes at the end."""

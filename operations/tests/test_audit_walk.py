@@ -789,6 +789,7 @@ admin_model("containers", "container", add=metadata_add, change=metadata_change,
 # the operations app: read-only, even for a superuser
 admin_model("operations", "operation")
 admin_model("operations", "event")
+admin_model("containers", "consolerecord")  # console sessions: read-only too
 admin_model("django_tasks_database", "dbtaskresult")
 
 
