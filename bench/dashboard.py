@@ -9,6 +9,7 @@ Everything it made is removed at the end, also on Ctrl-C.
 """
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -65,24 +66,18 @@ def print_profile(render):
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--containers", type=int, default=200)
-    parser.add_argument("--running", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--profile", action="store_true", help="print where one page render spends its time")
-    args = parser.parse_args()
-
+@contextlib.contextmanager
+def django_workspace():
+    """Django on the private run dir: migrated, with a superuser and a private bridge, as
+    (superuser, bridge); the containers, the bridge and the run dir go at the end."""
     import django  # noqa: PLC0415
 
     django.setup()
     from django.conf import settings  # noqa: PLC0415
     from django.contrib.auth import get_user_model  # noqa: PLC0415
-    from django.test import Client  # noqa: PLC0415
-    from django.test.utils import setup_test_environment  # noqa: PLC0415
     from django.core.management import call_command  # noqa: PLC0415
+    from django.test.utils import setup_test_environment  # noqa: PLC0415
 
-    from containers.engines import get_engine  # noqa: PLC0415
     from testing import playground  # noqa: PLC0415
 
     setup_test_environment()
@@ -93,6 +88,29 @@ def main():
     admin = get_user_model().objects.create_superuser("bench", password="bench-pw")
     bridge = playground.PrivateBridge(RUN_DIR).up()
     try:
+        yield admin, bridge
+    finally:
+        print("cleaning up ...", flush=True)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
+        playground.destroy_all(settings.LWP_LXC_PATH)
+        bridge.down()
+        shutil.rmtree(RUN_DIR, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--containers", type=int, default=200)
+    parser.add_argument("--running", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--profile", action="store_true", help="print where one page render spends its time")
+    args = parser.parse_args()
+
+    with django_workspace() as (admin, bridge):
+        from django.conf import settings  # noqa: PLC0415
+        from django.test import Client  # noqa: PLC0415
+
+        from containers.engines import get_engine  # noqa: PLC0415
+
         backend = get_engine()
         started = time.perf_counter()
         print(f"creating {args.containers} containers ({args.running} running) in {settings.LWP_LXC_PATH}")
@@ -116,12 +134,6 @@ def main():
                   f"{args.rounds} rounds)")
         if args.profile:
             print_profile(lambda: client.get("/"))
-    finally:
-        print("cleaning up ...", flush=True)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up
-        playground.destroy_all(settings.LWP_LXC_PATH)
-        bridge.down()
-        shutil.rmtree(RUN_DIR, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from containers.engines.types import ContainerInfo, ContainerSettings, Container
 from containers.models import Container
 from containers.vocabulary import BROKEN, POWER_ACTIONS
 from lwp.exceptions import BrokenConfig, ContainerNotFound, InvalidInput, InvalidName, InvalidState, LWPError, PermissionDenied
+from metrics import store as metrics_store
 from operations import audit, jobs, workers
 from operations.jobs import job_kind
 
@@ -247,6 +248,9 @@ def _clone_job(job):
 
 
 def _record_creation(*, name, user, template="", clone_of="", description=""):
+    # A new container (made, cloned or restored) starts its own history, even under a name
+    # whose container was destroyed behind the panel's back.
+    metrics_store.forget_container(name)
     Container.objects.update_or_create(name=name, defaults={
         "template": template, "clone_of": clone_of, "created_by": user,
         "created_at": timezone.now(), "description": description,
@@ -259,6 +263,7 @@ def _destroy_job(job):
     job.log(f"LWP: destroying {name!r} and its snapshots" + (" (stopping it first)" if job.operation.params["force"] else ""))
     get_engine().destroy(name, force=job.operation.params["force"], with_snapshots=True, monitor=job)
     Container.objects.filter(name=name).delete()
+    metrics_store.forget_container(name)
     job.log(f"LWP: destroyed {name!r}")
     log.info("%s: destroyed by %s", name, job.operation.username)
     return {"name": name}
@@ -308,6 +313,7 @@ def forget_orphaned_metadata(*, names, user, origin=None):
     orphans = sorted(set(names) - names_on_host(user=user))
     Container.objects.filter(name__in=orphans).delete()
     for name in orphans:
+        metrics_store.forget_container(name)
         audit.record_event(action="container.forget_metadata", target=name, user=user, origin=origin)
     return orphans
 

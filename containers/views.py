@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from containers import consoles, services, snapshots
+from containers import consoles, graphs, services, snapshots
 from containers.filtersets import ContainerFilterSet
 from containers.forms import (
     ActionForm, BulkActionForm, CloneForm, CreateForm, DeleteForm, NewNameForm, RestoreSnapshotForm, SettingsForm,
@@ -222,6 +222,7 @@ def render_detail(request, name, *, settings_form=None, clone_form=None, delete_
         "running": operation_services.running_operations(user=request.user, container=name),
         "history": operation_services.container_history(user=request.user, name=name),
         "console": console_section(request, name, info, detail.console),
+        "graphs": graphs.container_graphs(name),
     }
     response = render(request, "containers/detail.html", context, status=status)
     if context["console"] and context["console"]["running"]:
@@ -400,4 +401,5 @@ def create(request):
 @panel_view
 def host(request):
     return render(request, "containers/host.html", {"groups": services.check_host(user=request.user),
-                                                    "host": services.get_host_info(user=request.user)})
+                                                    "host": services.get_host_info(user=request.user),
+                                                    "graphs": graphs.host_graphs()})

@@ -200,6 +200,14 @@ except OSError as exc:
     raise ImproperlyConfigured(f"LWP_BACKUP_DIR={LWP_BACKUP_DIR}: cannot make it a private dir ({exc.strerror})") from None
 # The largest archive an import may upload (bytes); a larger one is refused before it is stored.
 LWP_UPLOAD_MAX_BYTES = envint("LWP_UPLOAD_MAX_BYTES", 16 << 30, minimum=1 << 20)
+# Metrics history (metrics/): the worker samples every LWP_METRICS_INTERVAL seconds into
+# fixed-size RRD files, one per container and one for the host, in the data dir's metrics/.
+LWP_METRICS_INTERVAL = envint("LWP_METRICS_INTERVAL", 10, minimum=1, maximum=300)
+LWP_METRICS_DIR = DATA_DIR / "metrics"
+try:
+    make_private(LWP_METRICS_DIR)
+except OSError as exc:
+    raise ImproperlyConfigured(f"{LWP_METRICS_DIR}: cannot make it a private dir ({exc.strerror})") from None
 
 INSTALLED_APPS = [
     # First, so that its createsuperuser and changepassword (Django's, plus an audit event) take
@@ -223,6 +231,7 @@ INSTALLED_APPS = [
     "containers",
     "backups",
     "tokens",
+    "metrics",
 ]
 
 MIDDLEWARE = [

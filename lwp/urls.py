@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("operations.urls")),
     path("", include("containers.urls")),
     path("", include("backups.urls")),
+    path("", include("metrics.urls")),
 ]

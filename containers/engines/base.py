@@ -95,7 +95,8 @@ class ContainerEngine(Protocol):
         """The container's configuration as stored, for read-only display (capability raw_config)."""
 
     def usage(self, names: list[str] | None = None) -> dict[str, Usage]:
-        """Counters of the RUNNING containers among `names` (all when None), read without forking
+        """Counters of the RUNNING and FROZEN containers among `names` (all when None; a frozen one
+        still holds its memory, and its counters stand still), read without forking
         where that cannot hang (cgroup files, /proc/<init pid>/net/dev): a pass over 100 running
         containers must cost a few ms. A container that is not running, is gone, or cannot be read
         in time is left out (logged), never an error for the others."""

@@ -105,6 +105,7 @@ def test_schema_describes_every_route_in_its_documented_form(client, users, toke
         ("POST", "/api/v1/containers/{name}/snapshots/{snapshot}"),
         ("DELETE", "/api/v1/containers/{name}/snapshots/{snapshot}"),
         ("POST", "/api/v1/containers/{name}/console"),
+        ("GET", "/api/v1/containers/{name}/metrics"), ("GET", "/api/v1/host/metrics"),
     }
     assert set(schema["components"]["schemas"]["ActionEnum"]["enum"]) == {
         "start", "stop", "freeze", "unfreeze", "restart"}

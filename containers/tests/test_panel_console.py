@@ -3,19 +3,17 @@ browser/test_console_browser.py): who sees it, when it can connect, what the pag
 and the vendored xterm.js it loads."""
 
 import dataclasses
-import hashlib
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from containers.tests.test_security_headers import directives, inline_code
+from testing import vendored
 
 pytestmark = pytest.mark.django_db
 
-XTERM = Path(settings.BASE_DIR) / "static" / "vendor" / "xterm"
+XTERM = vendored.VENDOR / "xterm"
 XTERM_ASSETS = ("/static/vendor/xterm/xterm.js", "/static/vendor/xterm/addon-fit.js",
                 "/static/vendor/xterm/xterm.css", "/static/lwp-console.js")
 
@@ -98,17 +96,11 @@ def test_an_engine_without_consoles_shows_no_console(client, users, fake_contain
 
 
 def test_the_console_assets_are_served_by_the_app(client):
-    for path in XTERM_ASSETS:
-        response = client.get(path)
-        assert response.status_code == 200, path
-        assert b"".join(response.streaming_content if response.streaming else [response.content]), path
+    vendored.assert_served(client, XTERM_ASSETS)
 
 
 def test_the_vendored_xterm_files_are_those_its_version_file_names():
     version = (XTERM / "VERSION").read_text()
     assert "@xterm/xterm 6.0.0" in version and "@xterm/addon-fit 0.11.0" in version and "MIT" in version
-    sums = dict(reversed(line.split()) for line in version.splitlines() if re.match(r"[0-9a-f]{64}  ", line))
-    assert set(sums) == {"xterm.js", "xterm.css", "addon-fit.js"}
-    for file, digest in sums.items():
-        assert hashlib.sha256((XTERM / file).read_bytes()).hexdigest() == digest, file
+    assert set(vendored.checksums("xterm")) == {"xterm.js", "xterm.css", "addon-fit.js"}
     assert (XTERM / "LICENSE").read_text().startswith("Copyright (c) 2017-2019, The xterm.js authors")

@@ -10,6 +10,7 @@ urlpatterns = [
     *both_slashes("schema/", SchemaView, "api-schema"),
     *both_slashes("docs/", DocsView, "api-docs"),
     path("", include("containers.api.urls")),
+    path("", include("metrics.api.urls")),
     path("", include("backups.api.urls")),
     path("", include("tokens.api.urls")),
     path("", include("operations.api.urls")),

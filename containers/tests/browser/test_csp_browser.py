@@ -7,6 +7,8 @@ securitypolicyviolation event; there must be none, and the Swagger docs must sti
 import pytest
 from playwright.sync_api import expect
 
+from containers.tests.browser.graphs_support import CONTAINER_SERIES, HOST_SERIES, stand_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIOLATIONS_WATCH = """
@@ -83,3 +85,21 @@ def test_the_console_with_a_session_open_breaks_no_csp_rule(browse, users, make_
     section.get_by_role("button", name="Full screen").click()
     section.get_by_role("button", name="Leave full screen").click()
     assert violations(page, console) == []
+
+
+def test_the_graphs_drawn_break_no_csp_rule(browse, users, make_container):
+    """uPlot styles what it draws through the CSSOM (element.style), which style-src does not govern:
+    the pages with graphs need nothing beyond the panel's own policy."""
+    name = make_container("cspg")
+    page = browse(users.bob)
+    console = watch(page)
+    for path, series in ((f"/containers/{name}/", CONTAINER_SERIES), ("/host/", HOST_SERIES)):
+        page.unroute("**/*")
+        stand_in(page, series)
+        page.goto(path)
+        expect(page.locator("#graphs")).to_have_attribute("data-drawn", "hour")
+        expect(page.locator("#graphs canvas")).to_have_count(4)
+        page.locator("#graphs .u-over").first.hover()  # the cursor and legend restyle on hover
+        page.get_by_role("button", name="day").click()
+        expect(page.locator("#graphs")).to_have_attribute("data-drawn", "day")
+        assert violations(page, console) == [], path

@@ -2,8 +2,9 @@
 
 django-tasks' database worker (db_worker), plus what LWP needs around it: it registers
 itself and beats (so the host page and the web server can tell it lives), fails and
-undoes the operations a dead worker left running, prunes the audit log daily, and starts
-the backups whose schedule is due.
+undoes the operations a dead worker left running, prunes the audit log daily, starts
+the backups whose schedule is due, and samples the metrics history (metrics.sampler, on a
+thread of its own: one of the host's workers samples at a time).
 """
 
 import logging
@@ -17,6 +18,7 @@ from django.db import close_old_connections, connection
 from django_tasks_db.management.commands import db_worker
 
 from backups import schedules
+from metrics import sampler
 from operations import audit, workers
 
 log = logging.getLogger("lwp.operations")
@@ -44,11 +46,14 @@ class Command(db_worker.Command):
         beating = threading.Thread(target=self._keep_beating, args=(worker_id, stop), daemon=True,
                                    name="lwp-heartbeat")
         beating.start()
+        sampling = threading.Thread(target=sampler.run, args=(stop,), daemon=True, name="lwp-metrics")
+        sampling.start()
         try:
             super().handle(*args, **options)
         finally:
             stop.set()
             beating.join(timeout=workers.HEARTBEAT + 1)
+            sampling.join(timeout=settings.LWP_METRICS_INTERVAL + 1)
             workers.unregister(worker_id)
 
     def _keep_beating(self, worker_id, stop):
