@@ -50,8 +50,8 @@ DESTROY_TIMEOUT = 300
 CONFIG_TIMEOUT = 15
 # A snapshot, or its restore, copies the container's whole rootfs (dir store).
 SNAPSHOT_TIMEOUT = 1800
-# Asking liblxc for an init pid that live.find could not see (another cgroup layout): a monitor
-# that does not answer this fast is skipped by usage(), not waited for.
+# Asking liblxc for an init pid or a state that live.find could not see (another cgroup layout):
+# a monitor that does not answer this fast is skipped by usage() and listed as BROKEN, not waited for.
 USAGE_FALLBACK_TIMEOUT = 2
 # Containers remembered (_incarnations, _interfaces, _autostart): more than any host runs.
 _REMEMBERED = 4096
@@ -179,6 +179,15 @@ class LXCEngine:
             return ContainerSummary(name=name, state=BROKEN, error="its configuration cannot be loaded by liblxc")
         return ContainerSummary(name=name, state=container.state)
 
+    def _asked_summary(self, name):
+        """`name`'s state from its monitor, under a short deadline: a monitor that does not answer
+        makes a BROKEN row that says so, not a list that waits for it."""
+        try:
+            state = self._guarded(name, "state", lambda lxc, c: c.state, timeout=USAGE_FALLBACK_TIMEOUT, lock=False)
+        except LWPError as exc:
+            return ContainerSummary(name=name, state=BROKEN, error=str(exc))
+        return ContainerSummary(name=name, state=state)
+
     def _load(self, lxc, name):
         """liblxc's object for `name` (its config parsed, nothing asked of its monitor); None if broken."""
         try:
@@ -197,14 +206,9 @@ class LXCEngine:
             autostart = False  # a field of the detailed list only
         if not active:
             return ContainerSummary(name=name, state="STOPPED", autostart=autostart)
-
-        def init_pid():  # another cgroup layout: from its monitor, in this process as the list always asked
-            container = self._load(lxc, name)
-            return live.from_pid(name, container.init_pid, version) if container is not None else None
-
-        found, counters = self._live(name, version, fallback=init_pid)
+        found, counters = self._live(name, version, fallback=lambda: self._found_by_liblxc(name, version))
         if counters is None:  # it stopped meanwhile, or its files cannot be read: its state only
-            return dataclasses.replace(self._summary(lxc, name), autostart=autostart)
+            return dataclasses.replace(self._asked_summary(name), autostart=autostart)
         if not details:
             return ContainerSummary(name=name, state=counters.state)
         return ContainerSummary(name=name, state=counters.state, autostart=autostart,
