@@ -119,8 +119,11 @@ def test_killed_parent_takes_its_call_with_it_and_the_call_held_none_of_its_desc
         assert worker[0] == "/dev/null" and worker[1] == worker[2] and worker[1].endswith("(deleted)")
         assert worker[max(worker)].startswith("pipe:"), worker
         supervisor = descriptors(pids["supervisor"])
-        # The supervisor keeps the lock (for the clean-up after an abandoned call) and nothing else.
-        assert set(supervisor.values()) == {"/dev/null", facts["lock_file"]}, supervisor
+        # The supervisor keeps the lock (for the clean-up after an abandoned call) and the read end
+        # of the parent's stop notes, nothing else.
+        pipes = [kind for kind in supervisor.values() if kind.startswith("pipe:")]
+        assert len(pipes) == 1, supervisor
+        assert set(supervisor.values()) - set(pipes) == {"/dev/null", facts["lock_file"]}, supervisor
         assert holders(facts["inode"]) == {parent.pid}  # the listening socket stayed with the parent
 
         os.kill(parent.pid, signal.SIGKILL)
@@ -137,6 +140,57 @@ def test_killed_parent_takes_its_call_with_it_and_the_call_held_none_of_its_desc
     assert not os.path.exists(facts["lock_file"])  # then the lock was let go, its file removed
     assert not holders(facts["inode"])
     assert port_is_free(facts["port"])
+
+
+def test_a_sigterm_the_parent_did_not_send_is_its_death_even_while_getppid_names_it(tmp_path):
+    """The supervisor's death signal comes when the parent's forking thread exits, which may be
+    before its other threads (getppid() names the parent until the last one goes): without the
+    parent's stop note, a SIGTERM means the parent is going, and the clean-up runs."""
+    pids_file, marker = tmp_path / "pids.json", tmp_path / "abandoned.json"
+    parent = run_python(PARENT_KILLED_DURING_A_CALL.format(
+        lock_dir=str(tmp_path / "locks"), lxcpath=str(tmp_path / "lxc"), pids=str(pids_file), marker=str(marker)))
+    started = []
+    try:
+        facts = json.loads(parent.stdout.readline())
+        assert wait_until(pids_file.exists, 20), parent.stderr.read()
+        pids = json.loads(pids_file.read_text())
+        started = [pids["worker"], pids["supervisor"], pids["template"]]
+
+        os.kill(pids["supervisor"], signal.SIGTERM)  # as the kernel sends it, with the parent still there
+
+        assert wait_until(marker.exists, 10)
+        assert all_gone(started), [pid for pid in started if not process_gone(pid, 0)]
+    finally:
+        parent.kill()
+        parent.wait(10)
+        kill_survivors(started)
+    cleanup = json.loads(marker.read_text())
+    assert cleanup == {"lock_held": True, "parent": parent.pid}  # the clean-up ran under the lock
+    assert not os.path.exists(facts["lock_file"])
+
+
+def test_a_caller_that_stops_its_call_does_its_own_clean_up(tmp_path):
+    """The parent's own stop (an interrupted caller) comes with its note: the supervisor kills the
+    call and leaves the clean-up to the caller, which is alive to do it."""
+    marker, started = tmp_path / "abandoned", tmp_path / "started"
+
+    def slow():
+        started.write_text("yes")
+        time.sleep(60)
+
+    def interrupt_when_started():
+        wait_until(started.exists, 10)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
+
+    previous = signal.signal(signal.SIGUSR1, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        threading.Thread(target=interrupt_when_started, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            run_with_deadline(slow, timeout=60, what="slow call", on_abandon=lambda: marker.write_text("ran"))
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    time.sleep(1)
+    assert not marker.exists()
 
 
 READ_IN_A_PARENT_THAT_IS_KILLED = """

@@ -16,7 +16,9 @@ processes that would outlive the worker: it runs under a supervisor,
 
 which dies with the web process too, but first kills the worker's process group and
 runs the caller's clean-up (a half-created container is removed) while it still holds
-the container's lock. Lock-free reads, the most frequent calls, start nothing lasting
+the container's lock. Its death signal is a SIGTERM, as is the parent's own stop (a deadline, a
+cancel): the parent writes a note on a pipe before its SIGTERM, so a SIGTERM without one means
+the parent is dying, even while getppid() still names it. Lock-free reads, the most frequent calls, start nothing lasting
 and are spared the second fork. The worker holds none of the web process's
 descriptors (listening socket, database, locks), only its result pipe and output
 file; it runs with umask 022. Neither process touches the database; both leave with
@@ -50,6 +52,8 @@ _PR_SET_PDEATHSIG = 1
 _WORKER_UMASK = 0o022
 # How long the supervisor gets to kill the worker's group before it is killed itself.
 _STOP_GRACE = 5
+# Written on the stop pipe before the parent's own SIGTERM to a supervisor.
+_STOP_NOTE = b"s"
 # How often a watched call (monitor=) passes on its output and asks whether to stop.
 _WATCH_INTERVAL = 0.2
 _RESET_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD,
@@ -106,6 +110,7 @@ class _Call:
     output_fd: int
     holding: tuple
     on_abandon: object
+    stop_fd: int = -1  # the supervisor's end of the parent's stop notes (stop_supervisor)
 
 
 def _worker_main(call, parent):
@@ -146,17 +151,19 @@ def _worker_main(call, parent):
 def _supervisor_main(call):
     """Runs in the supervisor: start the worker, wait for it, stop it when told or orphaned."""
     status = 1
+    abandoned = False
     try:
         gc.disable()  # closed descriptors must not be closed again by a collected file object
         try:
             if _die_with_parent(signal.SIGTERM, call.parent):  # SIGTERM stays blocked: sigwaitinfo takes it
                 os.setsid()  # out of the server's session: a Ctrl-C on its terminal is not for us
                 _default_signal_handlers()
-                status = _supervise(call)
-                if call.on_abandon is not None and _orphaned(call):
+                status, stopped = _supervise(call)
+                abandoned = _orphaned(call) or (stopped and not _stop_was_asked(call))
+                if call.on_abandon is not None and abandoned:
                     call.on_abandon()  # e.g. remove a half-created container, lock still held
         finally:
-            if _orphaned(call):  # nobody else will release the locks now: unlink their files
+            if abandoned or _orphaned(call):  # nobody else will release the locks now: unlink their files
                 for lock in call.holding:
                     lock.release()
     except BaseException:  # noqa: BLE001
@@ -165,14 +172,30 @@ def _supervisor_main(call):
         os._exit(status)
 
 
+def _close_pipes(*fds):
+    for fd in fds:
+        if fd >= 0:  # -1: the stop pipe of an unsupervised call, which has none
+            os.close(fd)
+
+
 def _orphaned(call):
     return os.getppid() != call.parent
 
 
+def _stop_was_asked(call):
+    """Whether the parent wrote a stop note before its SIGTERM (stop_supervisor). A SIGTERM
+    without one is the death signal of the parent's thread that forked us: the parent is dying,
+    although getppid() may still name it while its other threads exit (the kernel hands us to
+    one of them first)."""
+    readable, _, _ = select.select([call.stop_fd], [], [], 0)
+    return bool(readable) and os.read(call.stop_fd, 1) == _STOP_NOTE
+
+
 def _supervise(call):
-    """Fork the worker, wait for it; our exit status says how it ended."""
+    """Fork the worker, wait for it; (our exit status, which says how it ended, and whether a
+    SIGTERM stopped it)."""
     devnull = os.open(os.devnull, os.O_RDWR)
-    kept = {call.result_fd, call.output_fd, *(lock.fd for lock in call.holding)}
+    kept = {call.result_fd, call.output_fd, call.stop_fd, *(lock.fd for lock in call.holding)}
     for fd in (0, 1, 2):
         if fd not in kept:
             os.dup2(devnull, fd)
@@ -186,10 +209,10 @@ def _supervise(call):
     os.close(call.output_fd)
     wait_status = _wait_or_stop(worker)
     if wait_status is None:
-        return 1
+        return 1, True
     if os.WIFSIGNALED(wait_status):
-        return 128 + os.WTERMSIG(wait_status)
-    return os.waitstatus_to_exitcode(wait_status)
+        return 128 + os.WTERMSIG(wait_status), False
+    return os.waitstatus_to_exitcode(wait_status), False
 
 
 def _wait_or_stop(worker):
@@ -249,8 +272,11 @@ def _reap_dismissed():
             _dismissed.discard(pid)
 
 
-def _stop_supervisor(pid):
-    """Have the supervisor kill the worker's group; kill both if it does not answer in time."""
+def _stop_supervisor(pid, stop_fd):
+    """Have the supervisor kill the worker's group; kill both if it does not answer in time.
+    The note first: this SIGTERM is ours, not our death signal (_stop_was_asked)."""
+    with contextlib.suppress(OSError):
+        os.write(stop_fd, _STOP_NOTE)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + _STOP_GRACE
@@ -299,16 +325,16 @@ def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on
     _reap_dismissed()
     output_file = tempfile.TemporaryFile()
     read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
+    stop_read, stop_write = os.pipe2(os.O_CLOEXEC) if supervised else (-1, -1)
     call = _Call(fn=fn, parent=os.getpid(), result_fd=write_fd, output_fd=output_file.fileno(),
-                 holding=tuple(holding), on_abandon=on_abandon)
+                 holding=tuple(holding), on_abandon=on_abandon, stop_fd=stop_read)
     # Blocked across fork: a SIGTERM for the supervisor waits until it is ready to take it.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     try:
         pid = os.fork()
     except OSError as exc:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        for fd in (read_fd, write_fd):
-            os.close(fd)
+        _close_pipes(read_fd, write_fd, stop_read, stop_write)
         output_file.close()
         raise LXCError(f"{what} failed: cannot fork a liblxc worker ({exc.strerror})") from None
     if pid == 0:
@@ -317,7 +343,7 @@ def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on
             _supervisor_main(call)
         _worker_main(call, call.parent)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    os.close(write_fd)
+    _close_pipes(write_fd, stop_read)
     captured = output_file if capture_output else None
     with output_file:
         reaped = False
@@ -334,9 +360,10 @@ def run_with_deadline(fn, *, timeout, what, capture_output=False, holding=(), on
         finally:
             os.close(read_fd)
             if not reaped and supervised:  # timeout, or the caller was interrupted: stop it all
-                _stop_supervisor(pid)
+                _stop_supervisor(pid, stop_write)
             elif not reaped:
                 _kill_group(pid)
+            _close_pipes(stop_write)
         if not capture_output:
             _pass_on_to_stderr(output_file)
         output = _read_output_tail(captured)
