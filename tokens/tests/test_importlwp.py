@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from operations.models import Event, Source
+from testing.playground import unique_name
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,19 @@ def test_old_passwords_sign_in_and_are_rehashed_and_old_tokens_call_the_api(lwp_
     orphan = Token.find(ORPHAN_TOKEN)
     assert orphan.user == ada and orphan.description == "cron"  # the first superuser
     assert containers_with("k3x9r") == (401, 401)
+
+
+def test_imported_tokens_read_real_containers(lwp_db, backend):
+    name = unique_name("imp")
+    backend.create(name, template="busybox")
+    try:
+        importlwp(lwp_db)
+        listed = Client().get("/api/v1/containers", headers={"private-token": SHORT_TOKEN})
+        assert {"container": name, "state": "stopped"} in listed.json()
+        one = Client().get(f"/api/v1/containers/{name}", {"private_token": ORPHAN_TOKEN})
+        assert one.status_code == 200 and one.json()["name"] == name
+    finally:
+        backend.destroy(name, force=True)
 
 
 def test_every_imported_user_and_token_is_an_audit_event_of_the_command_line(lwp_db):
