@@ -9,6 +9,7 @@ is a job in the worker; whatever the arguments alone can show is refused before 
 import datetime
 import logging
 import os
+import shutil
 from pathlib import Path
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.db.models import OuterRef, Subquery
 
 from backups.models import Backup, BackupSchedule
 from containers import services as containers
+from containers.engines.archive import staging_dir
 from containers.vocabulary import validate_name, validate_snapshot_comment
 from lwp.exceptions import (
     BackupNotFound, ContainerExists, ContainerNotFound, InvalidInput, InvalidState, PermissionDenied,
@@ -60,7 +62,9 @@ def partial_path(backup_id):
 
 
 def _discard(path):
+    """Remove an archive, with what a killed writer staged beside it (base.export_backup)."""
     Path(path).unlink(missing_ok=True)
+    shutil.rmtree(staging_dir(path), ignore_errors=True)
 
 
 # ----- reading ----------------------------------------------------------------------------------

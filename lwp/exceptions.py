@@ -60,6 +60,13 @@ class LXCUnavailable(LWPError):
     code = "lxc_unavailable"
 
 
+class HostUnreachable(LWPError):
+    """Another host (an LXD or Incus server) did not answer in time, refused the connection, or
+    showed a certificate other than the one pinned for it."""
+
+    code = "host_unreachable"
+
+
 class LXCError(LWPError):
     """liblxc refused or failed an operation; `output` holds a template's last lines."""
 

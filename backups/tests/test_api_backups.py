@@ -260,6 +260,9 @@ def test_an_interrupted_backup_leaves_no_partial_archive_and_is_failed(users, co
                                          params={"backup": str(backup.pk)})
     partial = backup_dir / f"{backup.pk}.tar.zst.part"
     partial.write_bytes(b"half an archive")
+    staged = backup_dir / f"{partial.name}.meta"  # what the killed writer staged beside it
+    staged.mkdir()
+    (staged / "config").write_text("lxc.uts.name = c\n")
     jobs.undo_for("backup")(operation)  # what recovery runs once the worker is known dead
     assert files_in(backup_dir) == []
     backup.refresh_from_db()

@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import select
+import shutil
 import stat
 import subprocess
 import tarfile
@@ -214,6 +215,12 @@ def create_exclusive(path):
         raise LXCError(f"cannot create the backup file {path}: {exc.strerror}") from None
 
 
+def staging_dir(path):
+    """Where the manifest and config wait for tar while `path` is written: beside the archive, in
+    the backups dir, not in /tmp (a killed writer's leftovers are then found by its name)."""
+    return f"{path}.meta"
+
+
 def write_archive(path, *, rootfs, config_text, manifest, watch, estimate, created=False):
     """Write the archive of `rootfs` and `config_text` to `path`; its BackupArchive.
 
@@ -226,7 +233,7 @@ def write_archive(path, *, rootfs, config_text, manifest, watch, estimate, creat
     except OSError as exc:
         raise LXCError(f"cannot create the backup file {path}: {exc.strerror}") from None
     try:
-        with os.fdopen(fd, "r+b") as out, tempfile.TemporaryDirectory(prefix="lwp-backup-") as meta:
+        with os.fdopen(fd, "r+b") as out, _staging(staging_dir(path)) as meta:
             for member, text in ((MANIFEST, json.dumps(manifest, indent=1) + "\n"), (CONFIG, config_text)):
                 with open(os.path.join(meta, member), "w", encoding="utf-8") as fh:
                     fh.write(text)
@@ -239,6 +246,16 @@ def write_archive(path, *, rootfs, config_text, manifest, watch, estimate, creat
         raise
     watch.set_percent(100)
     return BackupArchive(size_bytes=size, sha256=digest, source_bytes=stream_bytes, manifest=manifest)
+
+
+@contextlib.contextmanager
+def _staging(meta):
+    shutil.rmtree(meta, ignore_errors=True)  # a killed earlier writer's
+    os.mkdir(meta, 0o700)
+    try:
+        yield meta
+    finally:
+        shutil.rmtree(meta, ignore_errors=True)
 
 
 def _tar_to_zstd(meta, rootfs, out, watch, estimate):

@@ -196,7 +196,9 @@ class ContainerEngine(Protocol):
                       monitor: JobMonitor | None = None) -> BackupArchive:
         """Write a backup of `name` to the new file `path` (0600). A running container is copied
         while frozen (then thawed) and archived from that copy, so the archive is consistent.
-        Progress is bytes done of bytes total; on failure or cancel no file is left at `path`."""
+        Progress is bytes done of bytes total; on failure or cancel no file is left at `path`.
+        The writer stages small files in the directory `path + ".meta"`; after a killed writer the
+        caller removes both."""
 
     def check_backup(self, path: str, *, trusted: bool = False) -> dict:
         """Read the archive at `path` without writing anything; its manifest, or InvalidArchive

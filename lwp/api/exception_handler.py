@@ -38,6 +38,7 @@ STATUS_BY_CODE = {
     "template_failed": status.HTTP_422_UNPROCESSABLE_ENTITY,
     "lxc_error": status.HTTP_500_INTERNAL_SERVER_ERROR,
     "lxc_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "host_unreachable": status.HTTP_502_BAD_GATEWAY,
     "timeout": status.HTTP_504_GATEWAY_TIMEOUT,
     "cancelled": status.HTTP_409_CONFLICT,
     "finished": status.HTTP_409_CONFLICT,

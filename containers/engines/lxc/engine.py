@@ -635,8 +635,8 @@ class LXCEngine:
     def _archive(self, name, source, path, comment, relay, *, holding=(), leftovers=()):
         """Write the archive of `source` to `path` in a guarded child; no file is left if it fails."""
 
-        def undo():
-            backups.remove_quietly(path, *leftovers)
+        def undo():  # the child may be killed: its staging dir is ours to remove
+            backups.remove_quietly(path, archive.staging_dir(path), *leftovers)
 
         try:
             return run_with_deadline(
