@@ -177,10 +177,15 @@ def time_route(port, path, headers, repeat):
 
 
 def time_raw_listing(backend, repeat):
+    """liblxc's own listing with each container's state, as lxc-ls asks it (not the engine's,
+    which reads states from files and so lists faster than this)."""
+    import lxc  # noqa: PLC0415 - the host's python3-lxc
+
     durations = []
     for _ in range(repeat):
         started = time.perf_counter()
-        backend.list_containers()
+        [(container.name, container.state) for container in lxc.list_containers(config_path=backend.lxcpath,
+                                                                                 as_object=True)]
         durations.append(time.perf_counter() - started)
     return summarize(durations)
 

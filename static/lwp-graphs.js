@@ -113,20 +113,36 @@
     this.plot = null;
   };
 
-  // A series the answer lacks is a gap all along, as a series of nulls is.
-  Graph.prototype.values = function (answer) {
-    return this.lines.map(function (line) {
-      return answer.series[line.series] || answer.timestamps.map(function () { return null; });
+  function differs(one, other) {
+    return one.some(function (value, index) { return value !== other[index]; });
+  }
+
+  // What this answer draws: each line, then a faint "peak" line for each whose highest samples
+  // differ from its averages (day and longer ranges average several samples per point; the hour
+  // does not). A series the answer lacks is a gap all along, as a series of nulls is.
+  Graph.prototype.drawn = function (answer) {
+    var nothing = answer.timestamps.map(function () { return null; });
+    var colour = 0;
+    var lines = this.lines.map(function (line) {
+      return { label: line.label, limit: line.limit, values: answer.series[line.series] || nothing,
+        colour: line.limit ? LIMIT_COLOUR : COLOURS[colour++ % COLOURS.length], series: line.series };
     });
+    var peaks = lines.filter(function (line) {
+      var highest = (answer.max || {})[line.series];
+      return !line.limit && highest && differs(highest, line.values);
+    }).map(function (line) {
+      return { label: line.label + " peak", peak: true, values: answer.max[line.series], colour: line.colour };
+    });
+    return lines.concat(peaks);
   };
 
-  Graph.prototype.options = function (answer) {
+  Graph.prototype.options = function (answer, lines) {
     var unit = answer.units[this.lines[0].series];
     var format = formatOf(unit);
-    var colour = 0;
-    var series = [{ value: moment }].concat(this.lines.map(function (line) {
-      return { label: line.label, width: line.limit ? 1 : 1.5, dash: line.limit ? [6, 4] : undefined,
-        stroke: line.limit ? LIMIT_COLOUR : COLOURS[colour++ % COLOURS.length],
+    var series = [{ value: moment }].concat(lines.map(function (line) {
+      return { label: line.label, width: line.limit || line.peak ? 1 : 1.5,
+        dash: line.limit ? [6, 4] : line.peak ? [2, 3] : undefined,
+        stroke: line.peak ? line.colour + "99" : line.colour,
         value: function (plot, value) { return value == null ? "—" : format(value); } };
     }));
     var yAxis = { size: axisWidth, values: function (plot, ticks) { return ticks.map(format); } };
@@ -142,11 +158,12 @@
 
   Graph.prototype.draw = function (answer) {
     this.clear();
-    var values = this.values(answer);
+    var lines = this.drawn(answer);
+    var values = lines.map(function (line) { return line.values; });
     var blank = values.every(function (list) { return list.every(function (value) { return value == null; }); });
     this.empty.hidden = !blank;
     if (blank) return;
-    this.plot = new uPlot(this.options(answer), [answer.timestamps].concat(values), this.box);
+    this.plot = new uPlot(this.options(answer, lines), [answer.timestamps].concat(values), this.box);
   };
 
   // ---- the section ---------------------------------------------------------------------------

@@ -48,6 +48,29 @@ def test_broken_config_is_listed_as_broken_next_to_healthy_ones(backend, make_co
     assert detailed[broken].state == BROKEN and detailed[running].state == "RUNNING"
 
 
+def test_the_dashboards_list_sees_a_config_changed_or_broken_behind_its_back(backend, make_container):
+    """The detailed list parses a config again only when the file changed: each change shows."""
+    name = make_container()
+    path = os.path.join(backend.lxcpath, name, "config")
+
+    def row():
+        return {s.name: s for s in backend.list_containers(details=True)}[name]
+
+    assert (row().state, row().autostart) == ("STOPPED", False)
+    with open(path, "a") as fh:
+        fh.write("lxc.start.auto = 1\n")
+    assert (row().state, row().autostart) == ("STOPPED", True)
+    with open(path, "rb") as fh:
+        good = fh.read()
+    with open(path, "wb") as fh:
+        fh.write(b"lxc.no.such.key = 1\n")
+    assert row().state == BROKEN
+    with open(path + ".new", "wb") as fh:  # a config put back by rename (another inode)
+        fh.write(good)
+    os.replace(path + ".new", path)
+    assert (row().state, row().autostart) == ("STOPPED", True)
+
+
 @pytest.mark.parametrize("call", ["info", "state", "start", "get_settings", "destroy"])
 def test_broken_container_gives_a_typed_error(backend, broken, call):
     with pytest.raises(BrokenConfig, match="configuration") as failure:

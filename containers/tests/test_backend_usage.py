@@ -5,7 +5,7 @@ import contextlib
 import dataclasses
 import logging
 import os
-import statistics
+import signal
 import subprocess
 import time
 
@@ -14,6 +14,7 @@ import pytest
 from containers.engines.lxc import deadline, engine as engine_module, live
 from containers.engines.lxc.container_ops import wait_until
 from containers.tests.lxc_support import lxc_info
+from containers.vocabulary import BROKEN
 
 # Raw figures (-H) of lxc-info's statistics (-S), as {label: value}.
 _RAW = ("CPU use", "BlkIO use", "Memory use", "KMem use", "RX bytes", "TX bytes")
@@ -121,6 +122,46 @@ def test_a_container_in_another_cgroup_layout_is_found_through_liblxc(backend, m
     assert row.state == "RUNNING" and row.memory_bytes > 0
 
 
+def monitor_pid(lxcpath, name):
+    """The pid of `name`'s monitor process ("[lxc monitor] <lxcpath> <name>")."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/cmdline", "rb") as fh:
+                if fh.read().rstrip(b"\0") == f"[lxc monitor] {lxcpath} {name}".encode():
+                    return int(entry)
+    raise AssertionError(f"no monitor for {name}")
+
+
+@contextlib.contextmanager
+def hung_monitor(lxcpath, name):
+    """`name`'s monitor stopped (SIGSTOP): whatever asks it gets no answer, until it is continued."""
+    pid = monitor_pid(lxcpath, name)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def test_a_container_whose_monitor_hangs_is_left_out_within_its_deadline(backend, make_container, monkeypatch,
+                                                                         caplog):
+    """Where its files cannot be found (another cgroup layout), the init pid is asked of the
+    monitor under a deadline: one that does not answer costs the others nothing but that wait."""
+    hung, answering = make_container(start=True), make_container(start=True)
+    monkeypatch.setattr(live, "find", lambda lxcpath, name, version: None)
+    with hung_monitor(backend.lxcpath, hung), caplog.at_level(logging.WARNING, logger="lwp.containers"):
+        started = time.monotonic()
+        usage = backend.usage([hung, answering])
+        waited = time.monotonic() - started
+        rows = {row.name: row for row in backend.list_containers(details=True)}
+    assert set(usage) == {answering}
+    assert waited < engine_module.USAGE_FALLBACK_TIMEOUT + 5
+    assert any(hung in record.getMessage() for record in caplog.records)
+    assert rows[answering].state == "RUNNING" and rows[answering].memory_bytes > 0
+    assert rows[hung].state == BROKEN and "state of" in rows[hung].error
+    assert backend.usage([hung]).keys() == {hung}  # answering again once continued
+
+
 def test_figures_of_a_reused_pid_are_dropped(backend, make_container):
     """A pid read again after its init died belongs to someone else: its cgroups differ."""
     name = make_container(start=True)
@@ -167,18 +208,6 @@ def test_info_and_the_dashboard_list_of_a_running_container_do_not_fork(backend,
         rows = {row.name: row for row in backend.list_containers(details=True)}
     assert (again.pid, again.host_interface, again.interfaces) == (first.pid, first.host_interface, first.interfaces)
     assert rows[name].state == "RUNNING" and rows[name].memory_bytes > 0
-
-
-def test_info_of_a_running_container_takes_a_few_ms(backend, make_container):
-    name = make_container(start=True)
-    backend.info(name)
-    samples = []
-    for _ in range(30):
-        started = time.perf_counter()
-        backend.info(name)
-        samples.append(time.perf_counter() - started)
-    # A forked call takes ~25 ms; the files, ~2 ms on this VM under load (target: under 5 ms).
-    assert statistics.median(samples) < 0.010
 
 
 def test_host_usage_agrees_with_proc_and_statvfs(backend):

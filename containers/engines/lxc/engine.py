@@ -50,10 +50,10 @@ DESTROY_TIMEOUT = 300
 CONFIG_TIMEOUT = 15
 # A snapshot, or its restore, copies the container's whole rootfs (dir store).
 SNAPSHOT_TIMEOUT = 1800
-# Asking liblxc for an init pid that live.find could not see (another cgroup layout): a monitor
-# that does not answer this fast is skipped by usage(), not waited for.
+# Asking liblxc for an init pid or a state that live.find could not see (another cgroup layout):
+# a monitor that does not answer this fast is skipped by usage() and listed as BROKEN, not waited for.
 USAGE_FALLBACK_TIMEOUT = 2
-# Running containers remembered (_incarnations, _interfaces): more than any host runs.
+# Containers remembered (_incarnations, _interfaces, _autostart): more than any host runs.
 _REMEMBERED = 4096
 
 
@@ -104,6 +104,10 @@ class LXCEngine:
         # {name: live.Incarnation}: where a running container's files are, while its init lives
         # (saves finding its monitor again: read_counters says when the init is gone).
         self._incarnations = {}
+        # {name: (its config file's stat signature, autostart or None when liblxc cannot load it)}:
+        # liblxc parses a whole config to build a container's object (most of a 1000-row dashboard's
+        # time), and a config changes far less often than the dashboard refreshes.
+        self._autostart = {}
 
     # ----- plumbing -------------------------------------------------------------------
 
@@ -152,9 +156,11 @@ class LXCEngine:
         """Every container of the lxcpath with its state, sorted by name, in one pass.
 
         A container whose config cannot be loaded is listed as BROKEN instead of
-        breaking the list. Only running containers' monitors are asked anything.
-        With details, running containers also get their IPv4 addresses (read from
-        /proc/<init pid>/net, no process spawned), memory use and autostart flag.
+        breaking the list. A container is running when it has a monitor (its command socket
+        in /proc/net/unix); a running one's state is read from its cgroup's files, and only
+        when they cannot be found is its monitor asked. With details, running containers
+        also get their IPv4 addresses (read from /proc/<init pid>/net, no process spawned),
+        memory use and autostart flag.
         """
         lxc = load_lxc()
         if not os.path.isdir(self.lxcpath):
@@ -163,17 +169,24 @@ class LXCEngine:
             names = lxc.list_containers(config_path=self.lxcpath, as_object=False)
         except Exception as exc:  # noqa: BLE001 - liblxc failing to list is a server fault
             raise LXCError(f"liblxc could not list {self.lxcpath}: {exc}") from None
-        if not details:
-            return [self._summary(lxc, name) for name in sorted(set(names))]
         version = host.cgroup_version()
         active = self._active_names(lxc)
-        return [self._detailed_summary(lxc, name, version, name in active) for name in sorted(set(names))]
+        return [self._listed_summary(lxc, name, version, name in active, details) for name in sorted(set(names))]
 
     def _summary(self, lxc, name):
         container = self._load(lxc, name)
         if container is None:
             return ContainerSummary(name=name, state=BROKEN, error="its configuration cannot be loaded by liblxc")
         return ContainerSummary(name=name, state=container.state)
+
+    def _asked_summary(self, name):
+        """`name`'s state from its monitor, under a short deadline: a monitor that does not answer
+        makes a BROKEN row that says so, not a list that waits for it."""
+        try:
+            state = self._guarded(name, "state", lambda lxc, c: c.state, timeout=USAGE_FALLBACK_TIMEOUT, lock=False)
+        except LWPError as exc:
+            return ContainerSummary(name=name, state=BROKEN, error=str(exc))
+        return ContainerSummary(name=name, state=state)
 
     def _load(self, lxc, name):
         """liblxc's object for `name` (its config parsed, nothing asked of its monitor); None if broken."""
@@ -182,21 +195,40 @@ class LXCEngine:
         except RuntimeError:
             return None
 
-    def _detailed_summary(self, lxc, name, version, active):
-        """A row of the dashboard: a stopped container's monitor is not asked (it has none) and a
-        running one's figures come from its files (live.py); liblxc only when they cannot be found."""
-        container = self._load(lxc, name)
-        if container is None:
+    def _listed_summary(self, lxc, name, version, active, details):
+        """A row of the list: a stopped container's monitor is not asked (it has none), a running
+        one's state (and with details its figures) comes from its files (live.py), and its config
+        is parsed only when it changed; liblxc's object is built only when the files cannot say."""
+        autostart = self._autostart_of(lxc, name)
+        if autostart is None:
             return self._summary(lxc, name)
-        autostart = config_item(container, settings_keys.AUTOSTART).strip() == "1"
+        if not details:
+            autostart = False  # a field of the detailed list only
         if not active:
             return ContainerSummary(name=name, state="STOPPED", autostart=autostart)
-        # Another cgroup layout: the init pid from its monitor, in this process as the list always asked.
-        found, counters = self._live(name, version, fallback=lambda: live.from_pid(name, container.init_pid, version))
+        found, counters = self._live(name, version, fallback=lambda: self._found_by_liblxc(name, version))
         if counters is None:  # it stopped meanwhile, or its files cannot be read: its state only
-            return ContainerSummary(name=name, state=container.state, autostart=autostart)
+            return dataclasses.replace(self._asked_summary(name), autostart=autostart)
+        if not details:
+            return ContainerSummary(name=name, state=counters.state)
         return ContainerSummary(name=name, state=counters.state, autostart=autostart,
                                 ipv4=host.ipv4_addresses_of_pid(found.pid), memory_bytes=counters.memory_bytes)
+
+    def _autostart_of(self, lxc, name):
+        """`name`'s lxc.start.auto, None when liblxc cannot load its config; parsed again only when
+        the config file changed (its inode, size, modification or change time)."""
+        try:
+            stat = os.stat(os.path.join(self.lxcpath, name, "config"))
+        except OSError:
+            return None  # gone meanwhile: _summary says what it is now
+        signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        known = self._autostart.get(name)
+        if known is not None and known[0] == signature:
+            return known[1]
+        container = self._load(lxc, name)
+        autostart = None if container is None else config_item(container, settings_keys.AUTOSTART).strip() == "1"
+        _remember(self._autostart, name, (signature, autostart))
+        return autostart
 
     def _active_names(self, lxc):
         """Names of the containers of the lxcpath that have a monitor, from /proc/net/unix (their

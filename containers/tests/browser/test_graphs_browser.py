@@ -82,6 +82,26 @@ def test_switching_the_range_asks_for_it_redraws_and_survives_a_reload(container
     expect(section.locator(".graphs-status")).to_have_text("Last year, a point every 6 h.")
 
 
+def test_longer_ranges_draw_each_lines_peaks_beside_its_averages(container_page):
+    shown = container_page(peaks=True)
+    section = shown.section
+    expect(section).to_have_attribute("data-drawn", "hour")  # one sample a point: no peak line
+    labels = section.locator(".u-legend .u-series .u-label")
+    expect(labels).to_have_count(11)
+    section.get_by_role("button", name="day").click()
+    expect(section).to_have_attribute("data-drawn", "day")
+    assert labels.all_inner_texts() == [
+        "Time", "CPU (100 % = one CPU)", "CPU (100 % = one CPU) peak", "Time", "memory", "swap", "memory peak",
+        "swap peak", "Time", "in", "out", "in peak", "out peak", "Time", "read", "write", "read peak", "write peak"]
+    average, peak = legend_value(section, 1, 1), legend_value(section, 1, 3)
+    expect(peak).to_have_text(re.compile(r"^[\d.]+ MiB$"))
+    assert parse_mib(peak.inner_text()) == pytest.approx(2 * parse_mib(average.inner_text()), rel=0.02)
+
+
+def parse_mib(text):
+    return float(text.split()[0])
+
+
 def test_the_charts_follow_their_box_when_the_window_narrows(container_page):
     shown = container_page()
     expect(shown.section).to_have_attribute("data-drawn", "hour")
