@@ -10,11 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from containers.vocabulary import MAX_STOP_TIMEOUT
 from lwp.datadir import DIR_MODE, FILE_MODE, make_private, make_sqlite_private
 from lwp.flags import parse_flag
+from tokens.lengths import TOKEN_FLOOR, TOKEN_MAX_LENGTH, TOKEN_STRONG_LENGTH
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -139,6 +141,10 @@ except OSError as exc:
 SECRET_KEY = envstr("LWP_SECRET_KEY", "") or persistent_secret(DATA_DIR / "secret_key")
 # Tokens are stored as HMAC digests keyed with this pepper, kept apart from SECRET_KEY.
 LWP_TOKEN_PEPPER = envstr("LWP_TOKEN_PEPPER", "") or persistent_secret(DATA_DIR / "token_pepper")
+# The shortest token a caller may choose (POST /api/v1/tokens, createtoken --token). Lower than 16
+# for scripts that mint their own short tokens, as LXC-Web-Panel allowed; those are marked weak.
+LWP_TOKEN_MIN_LENGTH = envint("LWP_TOKEN_MIN_LENGTH", TOKEN_STRONG_LENGTH, minimum=TOKEN_FLOOR,
+                              maximum=TOKEN_MAX_LENGTH)
 
 DEBUG = envbool("LWP_DEBUG", False)
 LWP_BIND = envstr("LWP_BIND", "127.0.0.1:5000")
@@ -282,6 +288,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     make_sqlite_private(DATABASES["default"]["NAME"])  # also when DATABASE_URL puts it elsewhere
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Django's own, then LXC-Web-Panel's unsalted SHA-512 (accounts `manage.py importlwp` brings
+# over): an old hash still signs in, and Django rehashes it with the first one at that sign-in.
+LWP_LEGACY_HASHERS = ["tokens.hashers.LWPSHA512PasswordHasher"]
+PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, *LWP_LEGACY_HASHERS]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -21,7 +21,8 @@ os.environ.setdefault("LWP_LOGIN_FAILURE_LIMIT", "1000000")
 
 from lwp.settings import *  # noqa: E402,F403
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests
+# Fast users in tests; LXC-Web-Panel's hasher stays behind it, as in production.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *LWP_LEGACY_HASHERS]  # noqa: F405
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory: live servers started by tests (gunicorn) open the same database.

@@ -28,20 +28,24 @@ class TokenAddForm(forms.ModelForm):
 
 @admin.register(Token)
 class TokenAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "user", "created", "last_used", "read_only", "expires", "status"]
-    list_filter = ["read_only", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = ["__str__", "user", "created", "last_used", "read_only", "expires", "status", "strength"]
+    list_filter = ["read_only", "weak", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["description", "user__username"]
     list_select_related = ["user"]
     date_hierarchy = "created"
     actions = ["revoke_tokens"]
-    fields = ["user", "description", "read_only", "expires", "created", "last_used", "revoked_at"]
-    readonly_fields = ["created", "last_used", "revoked_at"]
+    fields = ["user", "description", "read_only", "expires", "created", "last_used", "revoked_at", "weak"]
+    readonly_fields = ["created", "last_used", "revoked_at", "weak"]
 
     @admin.display(description="status")
     def status(self, token):
         if token.revoked_at:
             return "revoked"
         return "expired" if token.is_expired else "active"
+
+    @admin.display(description="strength", ordering="weak")
+    def strength(self, token):
+        return "weak: replace it" if token.weak else "strong"
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

@@ -6,8 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-TOKEN_MIN_LENGTH = 16
-TOKEN_MAX_LENGTH = 128
+from tokens.lengths import TOKEN_FLOOR, TOKEN_MAX_LENGTH, TOKEN_STRONG_LENGTH
 
 
 def token_digest(raw_token):
@@ -20,11 +19,31 @@ def generate_token():
     return secrets.token_hex(24)
 
 
-def is_valid_token_text(raw_token):
-    """16 to 128 printable ASCII characters without spaces."""
+def is_valid_token_text(raw_token, *, min_length=TOKEN_FLOOR):
+    """min_length to 128 printable ASCII characters without spaces. The default admits every token
+    that may exist (imported short ones too); a new chosen token needs new_token_min_length()."""
     return (isinstance(raw_token, str)
-            and TOKEN_MIN_LENGTH <= len(raw_token) <= TOKEN_MAX_LENGTH
+            and min_length <= len(raw_token) <= TOKEN_MAX_LENGTH
             and all(33 <= ord(ch) <= 126 for ch in raw_token))
+
+
+def new_token_min_length():
+    """The shortest token a caller may choose (LWP_TOKEN_MIN_LENGTH, 16 unless lowered)."""
+    return settings.LWP_TOKEN_MIN_LENGTH
+
+
+def new_token_rule():
+    """What a chosen token must be, as the API and createtoken say it."""
+    return f"{new_token_min_length()} to {TOKEN_MAX_LENGTH} printable characters without spaces"
+
+
+def is_weak_token(raw_token):
+    return len(raw_token) < TOKEN_STRONG_LENGTH
+
+
+WEAK_ADVICE = (f"A weak token is shorter than {TOKEN_STRONG_LENGTH} characters (imported from LXC-Web-Panel, "
+               "or chosen short), so easier to guess. Replace it: create a new token, give it to the script, "
+               "then revoke the weak one.")
 
 
 class TokenQuerySet(models.QuerySet):
@@ -43,6 +62,7 @@ class Token(models.Model):
     expires = models.DateTimeField(null=True, blank=True)
     read_only = models.BooleanField(default=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    weak = models.BooleanField(default=False, editable=False, help_text=WEAK_ADVICE)
 
     objects = TokenQuerySet.as_manager()
 
@@ -57,7 +77,7 @@ class Token(models.Model):
         """Store a new token (generated when raw_token is None); returns (token, raw_token)."""
         raw_token = raw_token or generate_token()
         token = cls.objects.create(user=user, digest=token_digest(raw_token), description=description,
-                                   read_only=read_only, expires=expires)
+                                   read_only=read_only, expires=expires, weak=is_weak_token(raw_token))
         return token, raw_token
 
     @classmethod

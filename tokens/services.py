@@ -13,10 +13,11 @@ log = logging.getLogger("lwp.tokens")
 
 
 def issue_token(*, user, raw_token=None, description="", read_only=False, expires=None, issuer=None,
-                by=None, origin=None):
-    """A new token of `user`; returns (token, raw_token). raw_token None: a strong one is generated.
+                by=None, origin=None, note=""):
+    """A new token of `user`; returns (token, raw_token). raw_token None: a strong one is generated;
+    a chosen one shorter than 16 characters is marked weak.
 
-    `by` (default: `user`) is who issues it, recorded in the audit log with `origin`.
+    `by` (default: `user`) is who issues it, recorded in the audit log with `origin` (and `note`).
 
     `issuer` is the token the request came with, if any: a token never mints one that
     outlives it, so an expiring token cannot be traded for an everlasting one.
@@ -33,7 +34,8 @@ def issue_token(*, user, raw_token=None, description="", read_only=False, expire
         _refuse_existing(by=by or user, description=description, origin=origin)
     log.info("token #%s issued to %s", token.pk, user)
     audit.record_event(action="token.create", target=_audit_name(token), user=by or user, origin=origin,
-                       message=f"for {user.get_username()}" + (", read-only" if read_only else ""))
+                       message=f"for {user.get_username()}" + (", read-only" if read_only else "")
+                       + (", weak" if token.weak else "") + note)
     return token, raw_token
 
 

@@ -18,13 +18,14 @@ from lwp.exceptions import LWPError, TokenNotFound
 from tokens import services, throttle
 from tokens.forms import TokenCreateForm
 from operations.origin import panel_origin
-from tokens.models import Token
+from tokens.models import WEAK_ADVICE, Token
 
 
 def _render_list(request, form, *, secret=None, status=200):
-    tokens = Token.objects.filter(user=request.user, revoked_at__isnull=True)
-    return render(request, "tokens/list.html", {"tokens": tokens, "form": form, "secret": secret},
-                  status=status)
+    tokens = list(Token.objects.filter(user=request.user, revoked_at__isnull=True))
+    context = {"tokens": tokens, "form": form, "secret": secret, "weak_advice": WEAK_ADVICE,
+               "has_weak": any(token.weak for token in tokens)}
+    return render(request, "tokens/list.html", context, status=status)
 
 
 @never_cache

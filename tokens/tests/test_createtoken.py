@@ -47,3 +47,11 @@ def test_existing_token_is_refused(users):
     with pytest.raises(CommandError, match="already exists"):
         createtoken("--user", "alice", "--token", "chosen-token-0123456789")
     assert Token.find("chosen-token-0123456789").user == users.bob
+
+
+def test_a_lower_minimum_admits_a_short_token_marked_weak(users, settings):
+    settings.LWP_TOKEN_MIN_LENGTH = 8
+    with pytest.raises(CommandError, match="must be 8 to 128"):
+        createtoken("--user", "bob", "--token", "seven77")
+    assert createtoken("--user", "bob", "--token", "eight888") == "eight888"
+    assert Token.find("eight888").weak

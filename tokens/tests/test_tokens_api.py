@@ -1,17 +1,23 @@
 """POST /api/v1/tokens adds a token for the caller's user; DELETE /api/v1/tokens/<token> revokes it."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
 
+from operations.models import Event
 from testing.api import assert_error
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db
 
 NEW_TOKEN = "my-new-token-0123456789"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def whoami(api, token):
@@ -80,6 +86,33 @@ def test_token_that_breaks_the_rules_is_400_naming_the_field(api, users, tokens,
     response = api("POST", "/api/v1/tokens", token=tokens.alice, data={"token": bad})
     assert_error(response, 400, "invalid")
     assert "token" in response.body["fields"]
+
+
+def test_a_chosen_token_is_at_least_16_characters_by_default(api, users, tokens):
+    response = api("POST", "/api/v1/tokens", token=tokens.alice, data={"token": "fifteen-chars-1"})
+    assert_error(response, 400, "invalid")
+    assert response.body["fields"]["token"] == "must be 16 to 128 printable characters without spaces"
+    assert api("POST", "/api/v1/tokens", token=tokens.alice, data={"token": "sixteen-chars-12"}).status_code == 200
+    assert not Token.find("sixteen-chars-12").weak
+
+
+def test_a_lower_minimum_admits_short_chosen_tokens_marked_weak(api, users, tokens, settings):
+    settings.LWP_TOKEN_MIN_LENGTH = 6
+    assert_error(api("POST", "/api/v1/tokens", token=tokens.bob, data={"token": "five5"}), 400, "invalid")
+    response = api("POST", "/api/v1/tokens", token=tokens.bob, data={"token": "six666", "description": "mine"})
+    assert response.status_code == 200, response.body
+    assert whoami(api, "six666") == "bob"
+    assert Token.find("six666").weak
+    assert Event.objects.filter(action="token.create", message="for bob, weak").exists()
+    assert api("POST", "/api/v1/tokens", token=tokens.bob).status_code == 200  # generated: strong
+    assert Token.objects.filter(user=users.bob, weak=False).count() == 2
+
+
+@pytest.mark.parametrize("value", ["3", "129", "sixteen"])
+def test_a_minimum_out_of_bounds_stops_start_up(value):
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=REPO, capture_output=True, text=True,
+                            env={**os.environ, "LWP_TOKEN_MIN_LENGTH": value}, timeout=120)
+    assert result.returncode != 0 and "ImproperlyConfigured: LWP_TOKEN_MIN_LENGTH=" in result.stderr
 
 
 def test_expiry_in_the_past_is_400(api, users, tokens):

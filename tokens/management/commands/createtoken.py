@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from lwp.exceptions import LWPError
 from operations.origin import CLI
 from tokens import services
-from tokens.models import TOKEN_MAX_LENGTH, TOKEN_MIN_LENGTH, is_valid_token_text
+from tokens.models import TOKEN_MAX_LENGTH, is_valid_token_text, new_token_min_length, new_token_rule
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="the user the token acts as")
         parser.add_argument("--description", default="", help="what the token is for")
         parser.add_argument("--read-only", action="store_true", help="the token may only read (GET)")
-        parser.add_argument("--token", help=f"use this token ({TOKEN_MIN_LENGTH} to {TOKEN_MAX_LENGTH} "
+        parser.add_argument("--token", help=f"use this token (LWP_TOKEN_MIN_LENGTH to {TOKEN_MAX_LENGTH} "
                                             "printable characters, no spaces) instead of a generated one")
 
     def handle(self, *args, user, description, read_only, token, **options):
@@ -26,9 +26,8 @@ class Command(BaseCommand):
             raise CommandError(f"no user named {user!r}")
         if not owner.is_active:
             raise CommandError(f"user {user!r} is not active")
-        if token is not None and not is_valid_token_text(token):
-            raise CommandError(f"--token must be {TOKEN_MIN_LENGTH} to {TOKEN_MAX_LENGTH} printable "
-                               "characters without spaces")
+        if token is not None and not is_valid_token_text(token, min_length=new_token_min_length()):
+            raise CommandError(f"--token must be {new_token_rule()}")
         if len(description) > 200:
             raise CommandError("--description must be at most 200 characters")
         try:
