@@ -166,9 +166,9 @@ def test_figures_of_a_reused_pid_are_dropped(backend, make_container):
     """A pid read again after its init died belongs to someone else: its cgroups differ."""
     name = make_container(start=True)
     found = live.find(backend.lxcpath, name, backend_version())
-    assert live.read_counters(found) is not None
+    assert live.read_counters(found) is not None and live.read_glance(found).state == "RUNNING"
     stranger = dataclasses.replace(found, pid=os.getpid())
-    assert live.read_counters(stranger) is None
+    assert live.read_counters(stranger) is None and live.read_glance(stranger) is None
     assert live.from_pid(name, os.getpid(), backend_version()) is None  # not the init of a pid namespace
 
 

@@ -56,6 +56,13 @@ def test_a_v2_cgroup_gives_every_figure(v2_root):
 
 def test_a_v2_cgroup_that_is_gone_gives_nothing(v2_root):
     assert live._read_v2({"": str(v2_root / "lxc.payload.gone")}) is None
+    assert live._glance_v2({"": str(v2_root / "lxc.payload.gone")}) is None
+
+
+def test_a_v2_glance_reads_the_state_and_memory_only(v2_root):
+    directory = v2_root / "lxc.payload.web"
+    write(directory, {"cgroup.events": "populated 1\nfrozen 1\n", "cgroup.freeze": "1\n", "memory.current": "8192\n"})
+    assert live._glance_v2({"": str(directory)}) == {"state": "FROZEN", "memory_bytes": 8192}
 
 
 def test_v1_block_io_sums_reads_and_writes_and_keeps_the_total():

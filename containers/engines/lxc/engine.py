@@ -206,7 +206,8 @@ class LXCEngine:
             autostart = False  # a field of the detailed list only
         if not active:
             return ContainerSummary(name=name, state="STOPPED", autostart=autostart)
-        found, counters = self._live(name, version, fallback=lambda: self._found_by_liblxc(name, version))
+        found, counters = self._live(name, version, fallback=lambda: self._found_by_liblxc(name, version),
+                                     read=live.read_glance)
         if counters is None:  # it stopped meanwhile, or its files cannot be read: its state only
             return dataclasses.replace(self._asked_summary(name), autostart=autostart)
         if not details:
@@ -262,12 +263,12 @@ class LXCEngine:
                                  timeout=READ_TIMEOUT, lock=False)
         return self._live_info(found, counters, self._running_interfaces(found))
 
-    def _live(self, name, version, *, fallback=None):
+    def _live(self, name, version, *, fallback=None, read=live.read_counters):
         """(live.Incarnation, live.Counters) of the running `name`, read from its files; (None, None)
         when it is not running or cannot be read. `fallback` gives its Incarnation when live.find
-        cannot (another cgroup layout)."""
+        cannot (another cgroup layout); `read` may read less (live.read_glance)."""
         remembered = self._incarnations.get(name)
-        counters = live.read_counters(remembered) if remembered is not None else None
+        counters = read(remembered) if remembered is not None else None
         if counters is not None:
             return remembered, counters
         self._incarnations.pop(name, None)
@@ -275,7 +276,7 @@ class LXCEngine:
         remember = found is not None  # not what a fallback found: it is asked each time
         if found is None and fallback is not None:
             found = fallback()
-        counters = live.read_counters(found) if found is not None else None
+        counters = read(found) if found is not None else None
         if counters is None:
             return None, None
         if remember:
