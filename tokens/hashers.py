@@ -5,17 +5,17 @@ hashers (settings.PASSWORD_HASHERS), so such a hash is only ever checked: must_u
 Django rehash the password with its default hasher at the first sign-in that gets it right.
 """
 
+import base64
 import hashlib
 
 from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_noop as _
 
-SHA512_HEX_LENGTH = 128
-
-
 class LWPSHA512PasswordHasher(BasePasswordHasher):
-    """Stored as `lwp_sha512$$<hex>`: Django's `algorithm$salt$hash`, with no salt."""
+    """Stored as `lwp_sha512$$<base64>`: Django's `algorithm$salt$hash`, with no salt. Base64, not
+    LXC-Web-Panel's hex: Django's password column holds 128 characters, which the algorithm's name
+    and 128 hex digits would pass (PostgreSQL refuses that; SQLite does not check)."""
 
     algorithm = "lwp_sha512"
 
@@ -25,11 +25,14 @@ class LWPSHA512PasswordHasher(BasePasswordHasher):
     def encode(self, password, salt):
         if password is None or salt != "":
             raise ValueError("LXC-Web-Panel's hashes take a password and no salt")
-        return self.from_hex(hashlib.sha512(password.encode()).hexdigest())
+        return self._stored(hashlib.sha512(password.encode()).digest())
 
     def from_hex(self, hex_digest):
-        """The stored form of a hash read from LXC-Web-Panel's database."""
-        return f"{self.algorithm}$${hex_digest.lower()}"
+        """The stored form of a hash read from LXC-Web-Panel's database (hex digits, either case)."""
+        return self._stored(bytes.fromhex(hex_digest))
+
+    def _stored(self, digest):
+        return f"{self.algorithm}$${base64.b64encode(digest).decode('ascii')}"
 
     def decode(self, encoded):
         algorithm, salt, hash_ = encoded.split("$", 2)

@@ -4,11 +4,12 @@ import hashlib
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, get_hasher, identify_hasher
 
 from tokens.hashers import LWPSHA512PasswordHasher
 
-OLD = "lwp_sha512$$" + hashlib.sha512("s3cret-é".encode()).hexdigest()
+OLD = LWPSHA512PasswordHasher().from_hex(hashlib.sha512("s3cret-é".encode()).hexdigest())
 
 
 def test_its_hash_is_recognised_and_checks_the_password():
@@ -30,6 +31,12 @@ def test_it_comes_after_djangos_own_so_it_never_makes_a_new_hash():
     for hashers in (settings.PASSWORD_HASHERS, __import__("lwp.settings").settings.PASSWORD_HASHERS):
         assert hashers[-1] == "tokens.hashers.LWPSHA512PasswordHasher" and len(hashers) > 1
     assert get_hasher("default").algorithm != "lwp_sha512"
+
+
+def test_its_stored_form_fits_djangos_password_column():
+    """The column is 128 characters (PostgreSQL enforces it): 12 of the name and 88 of base64."""
+    assert len(OLD) == 100 <= get_user_model()._meta.get_field("password").max_length
+    assert OLD.startswith("lwp_sha512$$")
 
 
 def test_its_summary_masks_the_hash_and_it_takes_no_salt():
