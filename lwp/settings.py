@@ -14,6 +14,7 @@ from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from containers.vocabulary import MAX_STOP_TIMEOUT
+from lwp.addresses import is_loopback
 from lwp.datadir import DIR_MODE, FILE_MODE, make_private, make_sqlite_private
 from lwp.flags import parse_flag
 from tokens.lengths import TOKEN_FLOOR, TOKEN_MAX_LENGTH, TOKEN_STRONG_LENGTH
@@ -102,16 +103,6 @@ def database_from_url(url):
             "CONN_MAX_AGE": 60,
         }
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parts.scheme!r} is not supported (sqlite, postgres)")
-
-
-def is_loopback(host):
-    """True for 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_bind(value):

@@ -8,9 +8,9 @@ value (its [ldap] section holds a bind password).
 import configparser
 from dataclasses import dataclass
 
+from lwp.addresses import is_loopback
 from lwp.exceptions import InvalidInput
 from lwp.flags import parse_flag
-from lwp.settings import is_loopback
 
 LXCPATH_KEYS = ("lxcpath", "lxc_path", "lxc.lxcpath")
 
